@@ -1,0 +1,152 @@
+"""Tables by their three-level names, `catalog.schema.table`, on every engine.
+
+On Databricks (and any remote Spark Connect server such as Databricks Connect) the name goes to
+the catalog as it is. Locally each table is a Delta folder under
+``<lakehouse>/tables/<catalog>/<schema>/<table>`` and is registered again in every new session,
+so a table written by one job is found by the next. Classic Spark has no third name level, so
+there ``catalog.schema`` becomes the database ``catalog__schema``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from common import runtime
+
+_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class TableNotFoundError(LookupError):
+    pass
+
+
+class TableContentError(ValueError):
+    """A table exists but cannot be used: a missing column, no rows, duplicate keys."""
+
+
+def split_name(name: str) -> tuple[str, str, str]:
+    parts = name.split(".") if isinstance(name, str) else []
+    if len(parts) != 3 or not all(_PART.match(p) for p in parts):
+        raise ValueError(f"Table name {name!r} is not a three-level name catalog.schema.table (letters, digits, _)")
+    return parts[0], parts[1], parts[2]
+
+
+def _is_local() -> bool:
+    return not runtime.is_databricks() and runtime.spark_engine() != "remote"
+
+
+def location(name: str) -> Path:
+    """The Delta folder of a local table."""
+    return runtime.lakehouse_dir().joinpath("tables", *split_name(name))
+
+
+def sql_name(name: str) -> str:
+    """How the engine in use spells the table in SQL and in `spark.table`."""
+    catalog, schema, table = split_name(name)
+    if _is_local() and runtime.spark_engine() == "jvm":
+        return f"`{catalog}__{schema}`.`{table}`"
+    return f"`{catalog}`.`{schema}`.`{table}`"
+
+
+def _database(name: str) -> str:
+    return sql_name(name).rsplit(".", 1)[0]
+
+
+def table_exists(spark, name: str) -> bool:
+    if _is_local():
+        return (location(name) / "_delta_log").is_dir()
+    return spark.catalog.tableExists(name)
+
+
+def register(spark, name: str) -> None:
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {_database(name)}")
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {sql_name(name)} USING DELTA LOCATION '{location(name)}'")
+
+
+def register_all(spark) -> list[str]:
+    """Register every Delta folder of the lakehouse in a new session."""
+    if not _is_local():
+        return []
+    names = []
+    for log_dir in sorted((runtime.lakehouse_dir() / "tables").glob("*/*/*/_delta_log")):
+        table_dir = log_dir.parent
+        name = ".".join([table_dir.parent.parent.name, table_dir.parent.name, table_dir.name])
+        register(spark, name)
+        names.append(name)
+    return names
+
+
+def read_table(spark, name: str, *, columns: list[str] | tuple[str, ...] = (), non_empty: bool = False):
+    """Read a table, failing with one clear message if it, or one of `columns`, is missing."""
+    if not table_exists(spark, name):
+        where = f" (no Delta table at {location(name)})" if _is_local() else ""
+        raise TableNotFoundError(f"Table {name} does not exist{where}")
+    df = spark.table(sql_name(name))
+    require_columns(df, columns, f"Table {name}")
+    if non_empty:
+        require_rows(df, f"Table {name}")
+    return df
+
+
+def require_columns(df, columns, what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise TableContentError(
+            f"{what} has no column {', '.join(repr(c) for c in missing)}; its columns: {', '.join(df.columns)}"
+        )
+
+
+def require_rows(df, what: str) -> None:
+    if df.isEmpty():
+        raise TableContentError(f"{what} has no rows")
+
+
+def require_unique(df, keys: list[str], what: str) -> None:
+    duplicate = df.groupBy(*keys).count().filter("count > 1").limit(1).collect()
+    if duplicate:
+        key = {k: duplicate[0][k] for k in keys}
+        raise TableContentError(f"{what} has more than one row for key {key} ({', '.join(keys)} must be unique)")
+
+
+def write_table(spark, df, name: str, mode: str = "overwrite") -> None:
+    """Write a DataFrame as a Delta table (overwrite or append), creating it if needed."""
+    if mode not in ("overwrite", "append"):
+        raise ValueError(f"write mode {mode!r} for {name} must be 'overwrite' or 'append'")
+    if not _is_local():
+        df.write.format("delta").mode(mode).option("overwriteSchema", mode == "overwrite").saveAsTable(name)
+        return
+    writer = df.write.format("delta").mode(mode)
+    if mode == "overwrite":
+        writer = writer.option("overwriteSchema", "true")
+    writer.save(str(location(name)))
+    register(spark, name)
+
+
+def merge_into(spark, df, name: str, keys: list[str]) -> None:
+    """Upsert rows by `keys`: a rerun with the same rows changes nothing and adds no row."""
+    require_columns(df, keys, f"Rows for {name}")
+    require_unique(df, keys, f"Rows for {name}")
+    if not table_exists(spark, name):
+        write_table(spark, df, name)
+        return
+    view = f"merge_source_{uuid.uuid4().hex[:12]}"
+    df.createOrReplaceTempView(view)
+    try:
+        on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+        spark.sql(
+            f"MERGE INTO {sql_name(name)} t USING {view} s ON {on} "
+            "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+        )
+    finally:
+        spark.catalog.dropTempView(view)
+
+
+def drop_table(spark, name: str) -> None:
+    """Remove a table and, locally, its Delta folder."""
+    spark.sql(f"DROP TABLE IF EXISTS {sql_name(name)}")
+    if _is_local():
+        import shutil
+
+        shutil.rmtree(location(name), ignore_errors=True)

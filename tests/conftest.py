@@ -1,0 +1,36 @@
+"""One Spark session and one throwaway lakehouse for the whole test session."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Before anything imports common.runtime: tests never touch the user's own lakehouse.
+_LAKEHOUSE = tempfile.mkdtemp(prefix="mlops-test-lakehouse-")
+os.environ["MLOPS_LAKEHOUSE"] = _LAKEHOUSE
+os.environ.pop("MLFLOW_TRACKING_URI", None)
+os.environ.setdefault("RUST_LOG", "warn")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from common.runtime import get_spark
+
+    return get_spark()
+
+
+@pytest.fixture(scope="session")
+def lakehouse() -> Path:
+    return Path(_LAKEHOUSE)
+
+
+@pytest.fixture
+def schema(request) -> str:
+    """A catalog.schema of its own for each test, so tables never collide."""
+    name = "".join(c if c.isalnum() else "_" for c in request.node.name)[:40].lower()
+    return f"test.{name}"
