@@ -69,12 +69,12 @@ def validate(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- lifecycle: TO BE WRITTEN -------------------------------------------------------------------
 def lifecycle(args: argparse.Namespace) -> int:
-    """Run every example project's jobs in lifecycle order (features, training, validation,
-    deployment, batch inference, monitoring)."""
-    raise NotImplementedError("lifecycle is not written yet")
-# -------------------------------------------------------------------------------------------------
+    """Run every example project's jobs in lifecycle order (see common/lifecycle.py)."""
+    from common.lifecycle import run_lifecycle
+
+    run_lifecycle(_load(args))
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     variables(command("jobs", jobs, "list the jobs and their tasks"))
     variables(command("validate", validate, "print the resolved bundle configuration as JSON"))
-    command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order")
+    variables(command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order"))
     return parser
 
 

@@ -1,0 +1,144 @@
+"""Project settings: YAML layered global -> project -> variant, validated into dataclasses.
+
+Each layer may only set keys the project's dataclass declares, with values of the declared type;
+any mistake is one `ConfigError` naming the file and the dotted key (with a suggestion for a
+misspelt key). Later layers override earlier ones key by key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from pathlib import Path
+
+import yaml
+
+GLOBAL_CONFIG = Path(__file__).resolve().parent / "global-config.yml"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_config(schema: type, project_config: Path, variant: str | None = None):
+    """Merge global, project and variant YAML and return an instance of `schema`.
+
+    The variant file is ``<project config folder>/variants/<variant>.yml``.
+    """
+    project_config = Path(project_config)
+    layers = [GLOBAL_CONFIG, project_config]
+    if variant:
+        variant_file = project_config.parent / "variants" / f"{variant}.yml"
+        if not variant_file.exists():
+            known = sorted(p.stem for p in variant_file.parent.glob("*.yml"))
+            raise ConfigError(f"Unknown variant {variant!r}: no {variant_file}; variants: {', '.join(known) or 'none'}")
+        layers.append(variant_file)
+    merged: dict = {}
+    origin: dict[str, Path] = {}
+    for path in layers:
+        _merge(merged, _read(path), origin, path, "")
+    return _build(schema, merged, origin, "")
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {path} does not exist") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path} is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}")
+    return data
+
+
+def _merge(into: dict, layer: dict, origin: dict, path: Path, prefix: str) -> None:
+    for key, value in layer.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, origin, path, dotted + ".")
+        else:
+            into[key] = value
+            _record(origin, dotted, value, path)
+
+
+def _record(origin: dict, dotted: str, value, path: Path) -> None:
+    origin[dotted] = path
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _record(origin, f"{dotted}.{key}", inner, path)
+
+
+def _where(origin: dict, dotted: str) -> str:
+    while dotted and dotted not in origin:
+        dotted = dotted.rpartition(".")[0]
+    return str(origin.get(dotted, "the configuration"))
+
+
+def _build(schema, data, origin, prefix):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{_where(origin, prefix.rstrip('.'))}: key {prefix.rstrip('.')!r} must be a mapping")
+    fields = {f.name: f for f in dataclasses.fields(schema)}
+    hints = typing.get_type_hints(schema)
+    for key in data:
+        if key not in fields:
+            dotted = f"{prefix}{key}"
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"; did you mean {prefix}{close[0]!r}?" if close else f"; known keys: {', '.join(fields)}"
+            raise ConfigError(f"{_where(origin, dotted)}: unknown key {dotted!r}{hint}")
+    values = {}
+    for name, field in fields.items():
+        dotted = f"{prefix}{name}"
+        if name not in data:
+            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"Missing required key {dotted!r} (set it in {GLOBAL_CONFIG.name} or the project's config)")
+            continue
+        values[name] = _convert(hints[name], data[name], origin, dotted)
+    return schema(**values)
+
+
+def _convert(hint, value, origin, dotted):
+    origin_type = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, origin, dotted + ".")
+    if origin_type in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(option, value, origin, dotted)
+            except ConfigError:
+                continue
+        return _fail(origin, dotted, value, " or ".join(_name(o) for o in options))
+    if origin_type is typing.Literal:
+        if value not in typing.get_args(hint):
+            return _fail(origin, dotted, value, "one of " + ", ".join(map(repr, typing.get_args(hint))))
+        return value
+    if origin_type is dict:
+        key_type, value_type = typing.get_args(hint)
+        if not isinstance(value, dict):
+            return _fail(origin, dotted, value, "a mapping")
+        return {k: _convert(value_type, v, origin, f"{dotted}.{k}") for k, v in value.items()}
+    if origin_type is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            return _fail(origin, dotted, value, "a list")
+        return [_convert(item_type, v, origin, f"{dotted}[{i}]") for i, v in enumerate(value)]
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if hint is typing.Any or (isinstance(value, hint) and not (hint is int and isinstance(value, bool))):
+        return value
+    return _fail(origin, dotted, value, _name(hint))
+
+
+def _fail(origin, dotted, value, expected):
+    raise ConfigError(f"{_where(origin, dotted)}: key {dotted!r} must be {expected}, not {value!r}")
+
+
+def _name(hint) -> str:
+    return getattr(hint, "__name__", str(hint))

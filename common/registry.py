@@ -1,0 +1,49 @@
+"""Model registry helpers: promotion by aliases only (Challenger, Champion), never by stages."""
+
+from __future__ import annotations
+
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+CHALLENGER = "Challenger"
+CHAMPION = "Champion"
+
+
+def client() -> MlflowClient:
+    from common.runtime import configure_mlflow
+
+    configure_mlflow()
+    return MlflowClient()
+
+
+def version_by_alias(model_name: str, alias: str):
+    """The model version an alias points at, or None when the alias (or the model) is not there."""
+    try:
+        return client().get_model_version_by_alias(model_name, alias)
+    except MlflowException:
+        return None
+
+
+def get_version(model_name: str, version: str | int):
+    try:
+        return client().get_model_version(model_name, str(version))
+    except MlflowException:
+        raise LookupError(f"Registered model {model_name} has no version {version}") from None
+
+
+def set_alias(model_name: str, alias: str, version: str | int) -> None:
+    client().set_registered_model_alias(model_name, alias, str(version))
+
+
+def aliases_of(model_name: str, version: str | int) -> list[str]:
+    return sorted(get_version(model_name, version).aliases)
+
+
+def tag_version(model_name: str, version: str | int, tags: dict) -> None:
+    c = client()
+    for key, value in tags.items():
+        c.set_model_version_tag(model_name, str(version), key, str(value))
+
+
+def model_uri(model_name: str, version: str | int | None = None, alias: str | None = None) -> str:
+    return f"models:/{model_name}@{alias}" if alias else f"models:/{model_name}/{version}"

@@ -1,0 +1,36 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Batch inference
+# MAGIC Scores customers with the Champion (features looked up from the feature table) and upserts
+# MAGIC the predictions table.
+
+# COMMAND ----------
+
+# Make the repository root importable (common/, projects/) in a Git folder, a deployed bundle and locally.
+import os, sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+
+# COMMAND ----------
+
+dbutils.widgets.text("input_table", "dev.churn.telco_customers", "Customers to score")
+dbutils.widgets.text("output_table", "dev.churn.churn_predictions", "Predictions table")
+dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
+
+# COMMAND ----------
+
+from common.runtime import feature_store_client
+from projects.churn.inference import batch_inference
+
+result = batch_inference(
+    spark,
+    feature_store_client(),
+    model_name=dbutils.widgets.get("model_name"),
+    input_table=dbutils.widgets.get("input_table"),
+    output_table=dbutils.widgets.get("output_table"),
+)
+dbutils.jobs.taskValues.set("model_version", result.version)
+dbutils.jobs.taskValues.set("rows_scored", result.rows_scored)
+dbutils.jobs.taskValues.set("predictions_rows", result.table_rows)
+print(f"Scored {result.rows_scored} rows with {result.model_name} v{result.version}; "
+      f"{dbutils.widgets.get('output_table')} holds {result.table_rows} rows")

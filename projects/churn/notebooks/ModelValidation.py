@@ -1,0 +1,47 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Model validation
+# MAGIC Evaluates the Challenger on held-out customers against the thresholds in config/project.yml
+# MAGIC and against the current Champion. Modes: `disabled`, `dry_run`, `enabled`.
+
+# COMMAND ----------
+
+# Make the repository root importable (common/, projects/) in a Git folder, a deployed bundle and locally.
+import os, sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+
+# COMMAND ----------
+
+dbutils.widgets.text("raw_table", "dev.churn.telco_customers", "Raw table (labels)")
+dbutils.widgets.text("feature_table", "dev.churn.customer_features", "Feature table")
+dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
+dbutils.widgets.text("model_version", "", "Model version (default: the Train task's)")
+dbutils.widgets.text("experiment_name", "/Shared/dev-churn-experiment", "MLflow experiment")
+dbutils.widgets.dropdown("validation_mode", "enabled", ["disabled", "dry_run", "enabled"], "Run mode")
+dbutils.widgets.text("variant", "", "Config variant")
+
+# COMMAND ----------
+
+from common.runtime import feature_store_client
+from projects.churn.settings import load_settings
+from projects.churn.validation import validate
+
+version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
+outcome = validate(
+    spark,
+    feature_store_client(),
+    load_settings(dbutils.widgets.get("variant")),
+    model_name=dbutils.widgets.get("model_name"),
+    version=version,
+    raw_table=dbutils.widgets.get("raw_table"),
+    feature_table=dbutils.widgets.get("feature_table"),
+    experiment_name=dbutils.widgets.get("experiment_name"),
+    mode=dbutils.widgets.get("validation_mode"),
+)
+dbutils.jobs.taskValues.set("validation_status", outcome.status)
+dbutils.jobs.taskValues.set("candidate_metrics", outcome.candidate_metrics)
+dbutils.jobs.taskValues.set("champion_version", outcome.champion_version)
+dbutils.jobs.taskValues.set("champion_metrics", outcome.champion_metrics)
+print(f"Validation {outcome.status} ({outcome.mode}): candidate {outcome.candidate_metrics}, "
+      f"Champion v{outcome.champion_version} {outcome.champion_metrics} {outcome.message}")

@@ -1,0 +1,40 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Train
+# MAGIC Trains the LightGBM churn classifier on a point-in-time training set, registers it and
+# MAGIC gives the new version the `Challenger` alias.
+
+# COMMAND ----------
+
+# Make the repository root importable (common/, projects/) in a Git folder, a deployed bundle and locally.
+import os, sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+
+# COMMAND ----------
+
+dbutils.widgets.text("raw_table", "dev.churn.telco_customers", "Raw table (labels)")
+dbutils.widgets.text("feature_table", "dev.churn.customer_features", "Feature table")
+dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
+dbutils.widgets.text("experiment_name", "/Shared/dev-churn-experiment", "MLflow experiment")
+dbutils.widgets.text("variant", "", "Config variant")
+
+# COMMAND ----------
+
+from common.runtime import feature_store_client
+from projects.churn.settings import load_settings
+from projects.churn.training import train
+
+result = train(
+    spark,
+    feature_store_client(),
+    load_settings(dbutils.widgets.get("variant")),
+    raw_table=dbutils.widgets.get("raw_table"),
+    feature_table=dbutils.widgets.get("feature_table"),
+    model_name=dbutils.widgets.get("model_name"),
+    experiment_name=dbutils.widgets.get("experiment_name"),
+)
+dbutils.jobs.taskValues.set("model_name", result.model_name)
+dbutils.jobs.taskValues.set("model_version", result.version)
+dbutils.jobs.taskValues.set("holdout_metrics", {k: round(v, 4) for k, v in result.metrics.items()})
+print(f"{result.model_name} version {result.version} is Challenger; holdout metrics {result.metrics}")

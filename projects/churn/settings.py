@@ -1,0 +1,57 @@
+"""The churn project's settings: the schema of config/project.yml and its variants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.config import ConfigError, load_config
+
+PROJECT_CONFIG = Path(__file__).resolve().parent / "config" / "project.yml"
+
+
+@dataclass
+class Threshold:
+    threshold: float | None = None
+    min_absolute_change: float | None = None
+    min_relative_change: float | None = None
+    greater_is_better: bool = True
+
+
+@dataclass
+class Training:
+    hyperparameters: dict[str, int | float | str | bool] = field(default_factory=dict)
+
+
+@dataclass
+class Validation:
+    thresholds: dict[str, Threshold] = field(default_factory=dict)
+
+
+@dataclass
+class ChurnSettings:
+    seed: int
+    holdout_fraction: float
+    training: Training
+    validation: Validation
+
+
+def load_settings(variant: str | None = None, config_file: Path = PROJECT_CONFIG) -> ChurnSettings:
+    settings = load_config(ChurnSettings, config_file, variant or None)
+    if not 0 < settings.holdout_fraction < 1:
+        raise ConfigError(f"holdout_fraction must be between 0 and 1, not {settings.holdout_fraction}")
+    _check_hyperparameters(settings.training.hyperparameters, config_file)
+    return settings
+
+
+def _check_hyperparameters(params: dict, config_file: Path) -> None:
+    import difflib
+
+    from lightgbm import LGBMClassifier
+
+    known = set(LGBMClassifier().get_params())
+    for name in params:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"{config_file}: unknown LightGBM parameter 'training.hyperparameters.{name}'{hint}")

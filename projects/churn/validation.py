@@ -1,0 +1,121 @@
+"""Validate a model version on held-out customers, against absolute thresholds and the Champion.
+
+Run modes, as in MLOps Stacks: ``disabled`` (no validation, the version may be deployed),
+``dry_run`` (validate and record the verdict, but never fail the job), ``enabled`` (a failed
+validation fails the job). The verdict is recorded as tags on the model version either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mlflow
+from mlflow.models import MetricThreshold
+from mlflow.models.evaluation.validation import ModelValidationFailedException
+
+from common import registry, runtime
+from projects.churn.features import LABEL
+from projects.churn.settings import ChurnSettings
+from projects.churn.training import build_training_set, feature_columns, split_holdout
+
+RUN_MODES = ("disabled", "dry_run", "enabled")
+PASSED, FAILED, SKIPPED = "PASSED", "FAILED", "SKIPPED"
+
+
+class ModelValidationFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class ValidationOutcome:
+    model_name: str
+    version: str
+    mode: str
+    status: str
+    candidate_metrics: dict[str, float] = field(default_factory=dict)
+    champion_version: str | None = None
+    champion_metrics: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+def thresholds_for(settings: ChurnSettings, with_champion: bool) -> dict[str, MetricThreshold]:
+    """The configured thresholds; the changes relative to a Champion only when there is one."""
+    out = {}
+    for metric, t in settings.validation.thresholds.items():
+        changes = {"min_absolute_change": t.min_absolute_change, "min_relative_change": t.min_relative_change}
+        kwargs = {"threshold": t.threshold, "greater_is_better": t.greater_is_better}
+        if with_champion:
+            kwargs.update(changes)
+        if kwargs.get("threshold") is None and not any(kwargs.get(k) is not None for k in changes):
+            continue  # a change-only threshold with no Champion to compare against
+        out[metric] = MetricThreshold(**kwargs)
+    return out
+
+
+def _evaluate(model_uri: str, data, run_name: str):
+    with mlflow.start_run(run_name=run_name, nested=True):
+        return mlflow.evaluate(
+            model=model_uri, data=data, targets=LABEL, model_type="classifier",
+            evaluator_config={"log_model_explainability": False},
+        )
+
+
+def validate(spark, fe, settings: ChurnSettings, *, model_name: str, version: str, raw_table: str,
+             feature_table: str, experiment_name: str, mode: str = "enabled") -> ValidationOutcome:
+    if mode not in RUN_MODES:
+        raise ValueError(f"Unknown validation mode {mode!r}; modes: {', '.join(RUN_MODES)}")
+    version = str(registry.get_version(model_name, version).version)
+    outcome = ValidationOutcome(model_name, version, mode, SKIPPED)
+    if mode == "disabled":
+        outcome.message = "validation disabled"
+        _record(outcome)
+        return outcome
+
+    _, pdf = build_training_set(spark, fe, raw_table, feature_table)
+    _, holdout = split_holdout(pdf, settings.holdout_fraction, settings.seed)
+    data = holdout[feature_columns(pdf) + [LABEL]]
+    champion = registry.version_by_alias(model_name, registry.CHAMPION)
+    if champion is not None and str(champion.version) == version:
+        champion = None  # re-validating the Champion itself: absolute thresholds only
+
+    runtime.set_experiment(experiment_name)
+    with mlflow.start_run(run_name=f"validate {model_name} v{version}") as run:
+        candidate = _evaluate(registry.model_uri(model_name, version), data, "candidate")
+        baseline = None
+        if champion is not None:
+            outcome.champion_version = str(champion.version)
+            baseline = _evaluate(registry.model_uri(model_name, champion.version), data, "champion")
+            outcome.champion_metrics = _picked(baseline.metrics, settings)
+        outcome.candidate_metrics = _picked(candidate.metrics, settings)
+        try:
+            mlflow.validate_evaluation_results(
+                validation_thresholds=thresholds_for(settings, champion is not None),
+                candidate_result=candidate,
+                baseline_result=baseline,
+            )
+            outcome.status = PASSED
+        except ModelValidationFailedException as failure:
+            outcome.status, outcome.message = FAILED, str(failure).strip()
+        mlflow.set_tags({"validation_status": outcome.status, "model_version": version})
+        outcome_run = run.info.run_id
+    _record(outcome, outcome_run)
+    if outcome.status == FAILED and mode == "enabled":
+        raise ModelValidationFailed(f"{model_name} version {version} failed validation: {outcome.message}")
+    return outcome
+
+
+def _picked(metrics: dict, settings: ChurnSettings) -> dict[str, float]:
+    names = set(settings.validation.thresholds) | {"roc_auc", "f1_score", "accuracy_score"}
+    return {k: round(float(v), 4) for k, v in metrics.items() if k in names}
+
+
+def _record(outcome: ValidationOutcome, run_id: str | None = None) -> None:
+    tags = {"validation_status": outcome.status, "validation_mode": outcome.mode}
+    tags.update({f"validation_{k}": v for k, v in outcome.candidate_metrics.items()})
+    if outcome.champion_version:
+        tags["validation_compared_with"] = outcome.champion_version
+    if run_id:
+        tags["validation_run_id"] = run_id
+    if outcome.message:
+        tags["validation_message"] = outcome.message[:4000]
+    registry.tag_version(outcome.model_name, outcome.version, tags)
