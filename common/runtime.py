@@ -73,7 +73,7 @@ _servers: list = []  # keeps the Sail server alive: it shuts down when garbage-c
 def _sail_url() -> str:
     # Sail runs inside this process on a free port; it stops when the process exits.
     logging.getLogger("sail").setLevel(logging.WARNING)
-    os.environ.setdefault("RUST_LOG", "warn")
+    os.environ.setdefault("RUST_LOG", "error")
     from pysail.spark import SparkConnectServer
 
     server = SparkConnectServer(ip="127.0.0.1", port=0)
@@ -125,9 +125,20 @@ def configure_mlflow() -> None:
         mlflow.set_tracking_uri("databricks")
         mlflow.set_registry_uri("databricks-uc")
         return
+    _quiet_local_mlflow()
     uri = mlflow_tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+
+
+def _quiet_local_mlflow() -> None:
+    """Keep job output readable: no download progress bars, no advice meant for clusters."""
+    import warnings
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    for name in ("mlflow.pyfunc", "mlflow.models.evaluation", "mlflow.models.flavor_backend_registry"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
 
 
 def mlflow_tracking_uri() -> str:

@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 _LAKEHOUSE = tempfile.mkdtemp(prefix="mlops-test-lakehouse-")
 os.environ["MLOPS_LAKEHOUSE"] = _LAKEHOUSE
 os.environ.pop("MLFLOW_TRACKING_URI", None)
-os.environ.setdefault("RUST_LOG", "warn")
+os.environ.setdefault("RUST_LOG", "error")
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ def thresholds_for(settings: ChurnSettings, with_champion: bool) -> dict[str, Me
 
 def _evaluate(model_uri: str, data, run_name: str):
     with mlflow.start_run(run_name=run_name, nested=True):
-        return mlflow.evaluate(
+        return mlflow.models.evaluate(
             model=model_uri, data=data, targets=LABEL, model_type="classifier",
             evaluator_config={"log_model_explainability": False},
         )
