@@ -86,7 +86,7 @@ def _build(schema, data, origin, prefix):
         if key not in fields:
             dotted = f"{prefix}{key}"
             close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = f"; did you mean {prefix}{close[0]!r}?" if close else f"; known keys: {', '.join(fields)}"
+            hint = f"; did you mean '{prefix}{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
             raise ConfigError(f"{_where(origin, dotted)}: unknown key {dotted!r}{hint}")
     values = {}
     for name, field in fields.items():

@@ -9,6 +9,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from common import tables
+from projects.churn.data import RAW_COLUMNS
 
 KEYS = ["customer_id", "feature_timestamp"]
 LABEL = "churn"
@@ -91,9 +92,7 @@ def write_features(spark, fe, raw_table: str, feature_table: str) -> int:
 
     Idempotent: a rerun on the same raw rows leaves the table unchanged. Returns its row count.
     """
-    from projects.churn.data import RAW_COLUMNS
-
-    raw = tables.read_table(spark, raw_table, columns=RAW_COLUMNS, non_empty=True)
+    raw = tables.read_table(spark, raw_table, columns=[c for c in RAW_COLUMNS if c != LABEL], non_empty=True)
     features = compute_features(raw)
     if tables.table_exists(spark, feature_table):
         fe.write_table(name=feature_table, df=features, mode="merge")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 # Before anything imports common.runtime: tests never touch the user's own lakehouse.
@@ -34,3 +34,9 @@ def schema(request) -> str:
     """A catalog.schema of its own for each test, so tables never collide."""
     name = "".join(c if c.isalnum() else "_" for c in request.node.name)[:40].lower()
     return f"test.{name}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    shutil.rmtree(_LAKEHOUSE, ignore_errors=True)

@@ -1,0 +1,35 @@
+import pytest
+
+from common.config import ConfigError
+from projects.churn.settings import PROJECT_CONFIG, load_settings
+
+
+def test_project_settings_load_and_the_quick_variant_overrides_one_key():
+    base, quick = load_settings(), load_settings("quick")
+    assert base.training.hyperparameters["n_estimators"] == 200
+    assert quick.training.hyperparameters["n_estimators"] == 50
+    assert quick.training.hyperparameters["learning_rate"] == base.training.hyperparameters["learning_rate"]
+    assert base.validation.thresholds["roc_auc"].threshold == 0.75
+
+
+def test_misspelt_lightgbm_parameter_names_file_and_key(tmp_path):
+    config = tmp_path / "project.yml"
+    config.write_text(PROJECT_CONFIG.read_text().replace("num_leaves:", "num_leafs:"))
+    with pytest.raises(ConfigError, match=r"unknown LightGBM parameter 'training.hyperparameters.num_leafs'; "
+                                          r"did you mean 'num_leaves'\?") as err:
+        load_settings(config_file=config)
+    assert str(config) in str(err.value)
+
+
+def test_misspelt_threshold_key_names_file_and_key(tmp_path):
+    config = tmp_path / "project.yml"
+    config.write_text(PROJECT_CONFIG.read_text().replace("greater_is_better: true", "greater_is_beter: true", 1))
+    with pytest.raises(ConfigError, match=r"unknown key 'validation.thresholds.roc_auc.greater_is_beter'"):
+        load_settings(config_file=config)
+
+
+def test_holdout_fraction_must_be_a_fraction(tmp_path):
+    config = tmp_path / "project.yml"
+    config.write_text(PROJECT_CONFIG.read_text() + "\nholdout_fraction: 1.5\n")
+    with pytest.raises(ConfigError, match="holdout_fraction must be between 0 and 1"):
+        load_settings(config_file=config)

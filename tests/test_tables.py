@@ -1,0 +1,69 @@
+import pytest
+
+from common import tables
+from common.tables import TableContentError, TableNotFoundError
+
+
+def _rows(spark, rows):
+    return spark.createDataFrame(rows, "id long, v string")
+
+
+@pytest.mark.parametrize("bad", ["t", "s.t", "a.b.c.d", "a.b-c.t", "a..t", ""])
+def test_only_three_level_names_are_tables(bad):
+    with pytest.raises(ValueError, match="not a three-level name"):
+        tables.split_name(bad)
+
+
+def test_a_table_is_a_delta_folder_under_the_lakehouse(spark, schema, lakehouse):
+    name = f"{schema}.items"
+    tables.write_table(spark, _rows(spark, [(1, "a")]), name)
+    catalog, sch, table = name.split(".")
+    assert tables.location(name) == lakehouse / "tables" / catalog / sch / table
+    assert (tables.location(name) / "_delta_log").is_dir()
+    assert [r.v for r in tables.read_table(spark, name).collect()] == ["a"]
+    assert spark.sql(f"SELECT count(*) AS n FROM {tables.sql_name(name)}").first().n == 1
+
+
+def test_merge_upserts_by_key_and_a_rerun_adds_nothing(spark, schema):
+    name = f"{schema}.items"
+    tables.merge_into(spark, _rows(spark, [(1, "a"), (2, "b")]), name, ["id"])
+    tables.merge_into(spark, _rows(spark, [(2, "B"), (3, "c")]), name, ["id"])
+    tables.merge_into(spark, _rows(spark, [(2, "B"), (3, "c")]), name, ["id"])
+    assert sorted((r.id, r.v) for r in tables.read_table(spark, name).collect()) == [(1, "a"), (2, "B"), (3, "c")]
+
+
+def test_tables_are_registered_again_in_a_new_catalog(spark, schema):
+    name = f"{schema}.items"
+    tables.write_table(spark, _rows(spark, [(1, "a")]), name)
+    spark.sql(f"DROP TABLE {tables.sql_name(name)}")  # as if the session were new: the catalog forgot it
+    assert name in tables.register_all(spark)
+    assert tables.read_table(spark, name).count() == 1
+
+
+def test_missing_table_column_and_rows_are_named(spark, schema):
+    with pytest.raises(TableNotFoundError, match=rf"Table {schema}.nope does not exist \(no Delta table at "):
+        tables.read_table(spark, f"{schema}.nope")
+    name = f"{schema}.items"
+    tables.write_table(spark, _rows(spark, []), name)
+    with pytest.raises(TableContentError, match=rf"Table {name} has no column 'label'; its columns: id, v"):
+        tables.read_table(spark, name, columns=["id", "label"])
+    with pytest.raises(TableContentError, match=rf"Table {name} has no rows"):
+        tables.read_table(spark, name, non_empty=True)
+
+
+def test_duplicate_keys_are_refused_before_anything_is_written(spark, schema):
+    name = f"{schema}.items"
+    with pytest.raises(TableContentError, match=r"more than one row for key \{'id': 1\}"):
+        tables.merge_into(spark, _rows(spark, [(1, "a"), (1, "b")]), name, ["id"])
+    assert not tables.table_exists(spark, name)
+
+
+def test_write_modes_and_drop(spark, schema):
+    name = f"{schema}.items"
+    tables.write_table(spark, _rows(spark, [(1, "a")]), name)
+    tables.write_table(spark, _rows(spark, [(2, "b")]), name, mode="append")
+    assert tables.read_table(spark, name).count() == 2
+    with pytest.raises(ValueError, match="must be 'overwrite' or 'append'"):
+        tables.write_table(spark, _rows(spark, []), name, mode="merge")
+    tables.drop_table(spark, name)
+    assert not tables.table_exists(spark, name)
