@@ -56,7 +56,8 @@ def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(engine, tmp_pat
     assert len(predictions) == TELCO_ROWS
     assert set(predictions.model_version) == {"1"} and set(predictions.model_name) == {MODEL}
 
-    registry = MlflowClient(tracking_uri=f"sqlite:///{lakehouse / 'mlflow.db'}")
+    store = f"sqlite:///{lakehouse / 'mlflow.db'}"
+    registry = MlflowClient(tracking_uri=store, registry_uri=store)
     champion = registry.get_model_version_by_alias(MODEL, "Champion")
     assert str(champion.version) == "1"
     assert champion.tags["validation_status"] == "PASSED"
