@@ -10,6 +10,7 @@ Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usa
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 
@@ -118,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     except (BundleError, JobFailed) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        # Exit fast: the interpreter need not walk every object of mlflow, sklearn and pyspark.
+        gc.freeze()
 
 
 if __name__ == "__main__":

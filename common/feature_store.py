@@ -183,9 +183,17 @@ class LocalFeatureStoreClient:
         inputs = info.signature.inputs.input_names() if info.signature else [
             out for lk in lookups for out in lk.features.values()
         ]
-        predict = mlflow.pyfunc.spark_udf(self._spark, model_uri, result_type=result_type, env_manager="local")
-        return features.withColumn("prediction", predict(F.struct(*[F.col(c) for c in inputs])))
+        # The model is loaded once, here, and travels to the workers with the function. (mlflow's
+        # spark_udf would have every task load it into a /tmp cache keyed by URI and process id,
+        # which tasks sharing one process race to fill, and which a reused process id can hit stale.)
+        model = mlflow.pyfunc.load_model(model_uri)
+        schema = features.schema.add("prediction", result_type)
 
+        def predict(batches):
+            for batch in batches:
+                yield batch.assign(prediction=model.predict(batch[inputs]))
+
+        return features.mapInPandas(predict, schema)
 
 def _join_features(df, lookups: list[_Lookup]):
     for lk in lookups:
