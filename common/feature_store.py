@@ -13,6 +13,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 
+import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
@@ -186,14 +187,15 @@ class LocalFeatureStoreClient:
         # The model is loaded once, here, and travels to the workers with the function. (mlflow's
         # spark_udf would have every task load it into a /tmp cache keyed by URI and process id,
         # which tasks sharing one process race to fill, and which a reused process id can hit stale.)
+        # Only the feature columns cross into Python: classic Spark would give string columns
+        # returned from Python a collated type that other Delta readers cannot read.
         model = mlflow.pyfunc.load_model(model_uri)
-        schema = features.schema.add("prediction", result_type)
 
-        def predict(batches):
-            for batch in batches:
-                yield batch.assign(prediction=model.predict(batch[inputs]))
+        @F.pandas_udf(result_type)
+        def predict(batch: pd.DataFrame) -> pd.Series:
+            return pd.Series(model.predict(batch[inputs]), index=batch.index)
 
-        return features.mapInPandas(predict, schema)
+        return features.withColumn("prediction", predict(F.struct(*[F.col(c) for c in inputs])))
 
 def _join_features(df, lookups: list[_Lookup]):
     for lk in lookups:
