@@ -43,5 +43,6 @@ dbutils.jobs.taskValues.set("validation_status", outcome.status)
 dbutils.jobs.taskValues.set("candidate_metrics", outcome.candidate_metrics)
 dbutils.jobs.taskValues.set("champion_version", outcome.champion_version)
 dbutils.jobs.taskValues.set("champion_metrics", outcome.champion_metrics)
-print(f"Validation {outcome.status} ({outcome.mode}): candidate {outcome.candidate_metrics}, "
-      f"Champion v{outcome.champion_version} {outcome.champion_metrics} {outcome.message}")
+against = (f"Champion v{outcome.champion_version} {outcome.champion_metrics}" if outcome.champion_version
+           else "no Champion yet, absolute thresholds only")
+print(f"Validation {outcome.status} ({outcome.mode}): candidate {outcome.candidate_metrics}; {against}. {outcome.message}")

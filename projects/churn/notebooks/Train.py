@@ -36,5 +36,6 @@ result = train(
 )
 dbutils.jobs.taskValues.set("model_name", result.model_name)
 dbutils.jobs.taskValues.set("model_version", result.version)
-dbutils.jobs.taskValues.set("holdout_metrics", {k: round(v, 4) for k, v in result.metrics.items()})
-print(f"{result.model_name} version {result.version} is Challenger; holdout metrics {result.metrics}")
+metrics = {k: round(v, 4) for k, v in result.metrics.items()}
+dbutils.jobs.taskValues.set("holdout_metrics", metrics)
+print(f"{result.model_name} version {result.version} is Challenger; holdout metrics {metrics}")
