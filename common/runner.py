@@ -45,7 +45,9 @@ _run_ids = itertools.count(1)
 
 
 def _default_spark() -> Any:
-    return __import__("common.runtime", fromlist=["get_spark"]).get_spark()
+    from common.runtime import get_spark  # imported late: pyspark only when a notebook needs it
+
+    return get_spark()
 
 
 @dataclass
