@@ -85,3 +85,33 @@ def test_inference_job_without_a_champion_names_the_model(spark, catalog):
     with pytest.raises(JobFailed, match=rf"{catalog}.churn.churn_model has no Champion alias"):
         _run(catalog, "churn_batch_inference")
     assert not tables.table_exists(spark, f"{catalog}.churn.churn_predictions")
+
+
+@pytest.fixture
+def sample_variants():
+    """Thresholds for the small generated sample: one calm variant, one that misses accuracy."""
+    lenient = "validation:\n  thresholds:\n    roc_auc: {threshold: 0.5}\n    f1_score: {threshold: 0.1}\n"
+    files = {
+        "test_calm": lenient + "monitoring: {min_accuracy: 0.5, min_f1_score: 0.1, max_churn_rate_gap: 0.5}\n",
+        "test_strict": lenient + "monitoring: {min_accuracy: 0.999}\n",
+    }
+    for name, text in files.items():
+        (VARIANTS / f"{name}.yml").write_text(text)
+    yield
+    for name in files:
+        (VARIANTS / f"{name}.yml").unlink()
+
+
+def test_monitoring_retrains_through_its_condition_only_when_a_threshold_is_missed(spark, catalog, sample_variants):
+    _land_sample(spark, catalog)
+    _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    _run(catalog, "churn_model_training", job_parameters={"variant": "test_calm"})
+    _run(catalog, "churn_batch_inference")
+    calm = _run(catalog, "churn_monitoring", job_parameters={"variant": "test_calm"})
+    assert calm.tasks["needs_retraining"].outcome == "false"
+    assert calm.tasks["retrain"].status == "excluded"
+    strict = _run(catalog, "churn_monitoring", job_parameters={"variant": "test_strict"})
+    assert strict.tasks["needs_retraining"].outcome == "true"
+    assert strict.tasks["retrain"].status == "ok"
+    assert registry.get_version(f"{catalog}.churn.churn_model", 2)  # the training job ran again
+    assert tables.read_table(spark, f"{catalog}.churn.monitoring_metrics").count() == 2

@@ -22,5 +22,6 @@ def test_jobs_run_per_project_in_stage_order(tmp_path):
 
 def test_every_churn_job_takes_part_in_the_lifecycle():
     jobs = lifecycle_jobs(load_bundle(ROOT, "dev"))
-    assert jobs["churn"] == ["churn_feature_engineering", "churn_model_training", "churn_batch_inference"]
+    assert jobs["churn"] == ["churn_feature_engineering", "churn_model_training", "churn_batch_inference",
+                             "churn_monitoring"]
     assert STAGES.index("features") < STAGES.index("training") < STAGES.index("inference")

@@ -46,7 +46,7 @@ def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(engine, tmp_pat
     first = _lifecycle(engine, lakehouse)
     for line in (f"compute_features.feature_rows: {TELCO_ROWS}", "train.model_version: 1",
                  "model_validation.validation_status: PASSED", "model_deployment.aliases: ['Challenger', 'Champion']",
-                 f"batch_inference.rows_scored: {TELCO_ROWS}"):
+                 f"batch_inference.rows_scored: {TELCO_ROWS}", "check_metrics.retrain: false"):
         assert line in first, first[-3000:]
 
     features = _table(lakehouse, "dev.churn.customer_features")
@@ -72,3 +72,4 @@ def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(engine, tmp_pat
     assert len(_table(lakehouse, "dev.churn.churn_predictions")) == TELCO_ROWS
     assert str(registry.get_model_version_by_alias(MODEL, "Champion").version) == "1"
     assert str(registry.get_model_version_by_alias(MODEL, "Challenger").version) == "2"
+    assert len(_table(lakehouse, "dev.churn.monitoring_metrics")) == 2  # one check per run

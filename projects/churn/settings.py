@@ -29,11 +29,22 @@ class Validation:
 
 
 @dataclass
+class Monitoring:
+    """When the Champion's scored customers, once their outcome is known, call for a retrain."""
+
+    min_accuracy: float = 0.7
+    min_f1_score: float = 0.4
+    # Largest gap allowed between the predicted and the observed churn rate.
+    max_churn_rate_gap: float = 0.1
+
+
+@dataclass
 class ChurnSettings:
     seed: int
     holdout_fraction: float
     training: Training
     validation: Validation
+    monitoring: Monitoring = field(default_factory=Monitoring)
 
 
 def load_settings(variant: str | None = None, config_file: Path = PROJECT_CONFIG) -> ChurnSettings:

@@ -1,0 +1,37 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Monitoring
+# MAGIC Compares the Champion's predictions with the outcomes known so far and records the metrics.
+# MAGIC Sets the task value `retrain` ("true"/"false") that the job's condition task reads.
+
+# COMMAND ----------
+
+# Make the repository root importable (common/, projects/) in a Git folder, a deployed bundle and locally.
+import os, sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+
+# COMMAND ----------
+
+dbutils.widgets.text("predictions_table", "dev.churn.churn_predictions", "Predictions table")
+dbutils.widgets.text("labels_table", "dev.churn.telco_customers", "Outcomes (labels) table")
+dbutils.widgets.text("monitoring_table", "dev.churn.monitoring_metrics", "Monitoring history table")
+dbutils.widgets.text("variant", "", "Config variant")
+
+# COMMAND ----------
+
+from projects.churn.monitoring import monitor
+from projects.churn.settings import load_settings
+
+result = monitor(
+    spark,
+    load_settings(dbutils.widgets.get("variant")).monitoring,
+    predictions_table=dbutils.widgets.get("predictions_table"),
+    labels_table=dbutils.widgets.get("labels_table"),
+    monitoring_table=dbutils.widgets.get("monitoring_table"),
+)
+dbutils.jobs.taskValues.set("model_version", result.model_version)
+dbutils.jobs.taskValues.set("metrics", result.metrics)
+dbutils.jobs.taskValues.set("retrain", "true" if result.retrain else "false")
+print(f"{result.model_name} v{result.model_version} on {result.labelled_rows} labelled rows: {result.metrics}; "
+      + (f"retrain: {'; '.join(result.reasons)}" if result.retrain else "within thresholds"))
