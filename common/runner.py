@@ -427,7 +427,7 @@ class _Runner:
 
     def _exec(self, path: Path, namespace: dict) -> None:
         source = path.read_text(encoding="utf-8")
-        for magic in sorted(set(MAGIC.findall(source)) - {"md", "pip", "run", "python"}):
+        for magic in sorted(set(MAGIC.findall(source)) - {"md", "pip", "restart_python", "run", "python"}):
             self.say(f"  note: %{magic} cells of {self._rel(path)} are not run locally")
         # `%run ./other` includes another notebook in this one's namespace, as on Databricks; the
         # replacement keeps line numbers unchanged.

@@ -5,6 +5,14 @@
 
 # COMMAND ----------
 
+# MAGIC %pip install --quiet -r ../../../requirements.txt
+
+# COMMAND ----------
+
+# MAGIC %restart_python
+
+# COMMAND ----------
+
 # Make the repository root importable (common/, projects/) in a Git folder, a deployed bundle and locally.
 import os, sys
 
