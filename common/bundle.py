@@ -57,19 +57,49 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 
 def _read_yaml(path: Path, root: Path) -> dict:
+    return read_yaml_lines(path, root)[0]
+
+
+def read_yaml_lines(path: Path, root: Path) -> tuple[dict, dict[KeyPath, int]]:
+    """A bundle file's mapping, and the 1-based line of every key and list item in it, by key path
+    (("resources", "jobs", "x", "tasks", 0) -> 12), so that a problem can name its file and line."""
+    loader = _Loader(path.read_text(encoding="utf-8"))
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" line {mark.line + 1}" if mark else ""
         raise BundleError(f"Invalid YAML in {_rel(path, root)}{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise BundleError(f"Invalid YAML in {_rel(path, root)}: {exc}") from None
+    finally:
+        loader.dispose()
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         raise BundleError(f"{_rel(path, root)} must hold a mapping at the top level, not a {type(data).__name__}")
-    return data
+    lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
+    _record_lines(node, data, (), lines)
+    return data, lines
+
+
+def _record_lines(node: yaml.Node, data: Any, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+    if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
+        by_key: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:  # merge keys (<<) are flattened by now; the last one wins
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key not in data:
+                key = next((k for k in data if str(k) == key), None)
+            if key is not None:
+                by_key[key] = (key_node, value_node)
+        for key, (key_node, value_node) in by_key.items():
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _record_lines(value_node, data[key], path + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode) and isinstance(data, list):
+        for i, (item_node, item) in enumerate(zip(node.value, data)):
+            lines[path + (i,)] = item_node.start_mark.line + 1
+            _record_lines(item_node, item, path + (i,), lines)
 
 
 def _rel(path: Path | str, root: Path) -> str:
@@ -184,6 +214,11 @@ class Bundle:
         assert isinstance(file, Path)
         return file
 
+    def origin_of(self, path: KeyPath) -> Path | str | None:
+        """The file (or "--var", "BUNDLE_VAR_x") that gave the value at a key path of the resolved
+        configuration: the target override that last changed it, else the file that declared it."""
+        return self._origins.file_of(tuple(path))
+
     def notebook_path(self, job_key: str, task: str | dict) -> Path:
         """Absolute local path of a task's notebook (notebook_path is relative to the declaring file)."""
         task_key = task if isinstance(task, str) else task.get("task_key")
@@ -288,11 +323,14 @@ def _notebook_tasks(job: dict, job_path: KeyPath):
 # Loading
 
 
-def load_bundle(root: Path | str, target: str | None = None, variables: dict[str, str] | None = None) -> Bundle:
+def load_bundle(root: Path | str, target: str | None = None, variables: dict[str, str] | None = None, *,
+                resolve: bool = True) -> Bundle:
     """Read root/databricks.yml and its includes for `target` (default: the target marked default).
 
     `variables` are `--var name=value` values: they win over BUNDLE_VAR_<name>, the target's value and
-    the declared default, in that order.
+    the declared default, in that order. `resolve=False` stops once the target's overrides are merged:
+    `${...}` stay as written and notebooks are not checked (what `mlops validate` falls back on when a
+    target cannot be resolved, to go on checking its jobs).
     """
     root = Path(root).resolve()
     root_file = next((root / n for n in ROOT_FILES if (root / n).is_file()), None)
@@ -310,6 +348,12 @@ def load_bundle(root: Path | str, target: str | None = None, variables: dict[str
     sources = _read_sources(root, root_file, config, origins)
     target = _choose_target(root_targets, target, root_file.name)
     chosen = _apply_target(root, root_file, config, sources, target, origins)
+    if not resolve:
+        return Bundle(root=root, name=name, target=target, targets=list(root_targets), mode=chosen.mode,
+                      variables={}, resources=sources.resources, workspace=chosen.workspace,
+                      run_as=chosen.extras["run_as"], presets=chosen.extras["presets"],
+                      permissions=chosen.extras["permissions"], files=sources.files,
+                      variable_declarations=sources.declarations, _origins=origins)
     values = _variable_values(sources.declarations, sources.declared_in, target, chosen.variables,
                               variables or {}, origins, root)
     workspace = _workspace_defaults(chosen.workspace)
@@ -341,6 +385,15 @@ def load_bundle(root: Path | str, target: str | None = None, variables: dict[str
     )
     _check_jobs(bundle)
     return bundle
+
+
+def bundle_files(root: Path | str) -> list[Path]:
+    """databricks.yml and every file its `include:` globs match, in the order load_bundle reads them."""
+    root = Path(root).resolve()
+    root_file = next((root / n for n in ROOT_FILES if (root / n).is_file()), None)
+    if root_file is None:
+        raise BundleError(f"No databricks.yml in {root}")
+    return [root_file, *_included_files(root, root_file, _read_yaml(root_file, root))]
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
     run <job> [-t TARGET] [--task T | --from-task T] [--var name=value ...] [--param name=value ...]
     jobs [-t TARGET]
-    validate [-t TARGET] [--var name=value ...]
+    validate [-t TARGET] [--var name=value ...] [-o json]
     lifecycle [-t TARGET]
 
 Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usage error.
@@ -65,9 +65,23 @@ def jobs(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Print the resolved configuration, like `databricks bundle validate -o json`."""
-    print(json.dumps(_load(args).to_dict(), indent=2, default=str))
-    return 0
+    """Validate the bundle offline (every target unless -t is given); with -o json, print the
+    target's resolved configuration, like `databricks bundle validate -o json`."""
+    from common.validate import default_target, validate_bundle
+
+    root = find_root()
+    variables = dict(args.var or [])
+    if args.output == "json":
+        target = args.target or default_target(root)
+        report = validate_bundle(root, targets=[target], variables=variables)
+        if target in report.bundles:
+            print(json.dumps(report.bundles[target].to_dict(), indent=2, default=str))
+        if not report.ok:
+            print("\n".join(report.lines()), file=sys.stderr)
+    else:
+        report = validate_bundle(root, targets=[args.target] if args.target else None, variables=variables)
+        print("\n".join(report.lines()))
+    return 0 if report.ok else 1
 
 
 def lifecycle(args: argparse.Namespace) -> int:
@@ -103,7 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--traceback", action="store_true", help="print the failing notebook's traceback")
 
     variables(command("jobs", jobs, "list the jobs and their tasks"))
-    variables(command("validate", validate, "print the resolved bundle configuration as JSON"))
+    sub = command("validate", validate, "check the bundle offline: schema, resources, references, notebooks, "
+                                        "stages (every target unless -t is given)")
+    variables(sub)
+    sub.add_argument("-o", "--output", choices=("text", "json"), default="text",
+                     help="json: print the target's resolved configuration (default target unless -t is given)")
     variables(command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order"))
     return parser
 
