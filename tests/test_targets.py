@@ -1,0 +1,46 @@
+"""What each target resolves to, as `mlops validate -t <target> -o json` prints it."""
+
+import re
+
+import pytest
+
+from common.bundle import load_bundle
+from conftest import ROOT
+
+TABLE_OR_MODEL = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
+
+
+def _names(bundle):
+    """Every three-level table or model name in every task parameter."""
+    for job in bundle.jobs.values():
+        for task in job["tasks"]:
+            for value in (task.get("notebook_task") or {}).get("base_parameters", {}).values():
+                if isinstance(value, str) and TABLE_OR_MODEL.match(value):
+                    yield value
+
+
+@pytest.mark.parametrize("target", ["test", "staging", "prod"])
+def test_shared_targets_run_as_the_service_principal_in_their_own_catalog(target):
+    bundle = load_bundle(ROOT, target, variables={"service_principal": "11111111-2222-3333-4444-555555555555"})
+    resolved = bundle.to_dict()
+    assert bundle.mode == "production"
+    assert resolved["run_as"] == {"service_principal_name": "11111111-2222-3333-4444-555555555555"}
+    names = list(_names(bundle))
+    assert names and all(n.startswith(f"{target}.") for n in names), names
+    assert resolved["resources"]["registered_models"]["churn_model"]["catalog_name"] == target
+    assert all(job["name"].startswith(f"{target}-") for job in bundle.jobs.values())
+    assert all(job["email_notifications"]["on_failure"] for job in bundle.jobs.values())
+
+
+def test_prod_grants_the_ml_engineers_group():
+    assert load_bundle(ROOT, "prod").to_dict()["permissions"] == [{"group_name": "ml-engineers", "level": "CAN_MANAGE"}]
+
+
+def test_dev_is_per_user(monkeypatch):
+    monkeypatch.setenv("DATABRICKS_USER", "ada.lovelace@example.com")
+    bundle = load_bundle(ROOT)
+    assert (bundle.target, bundle.mode) == ("dev", "development")
+    assert all(job["name"].startswith("[dev ada_lovelace] dev-churn-") for job in bundle.jobs.values())
+    experiment = bundle.to_dict()["resources"]["experiments"]["churn_experiment"]["name"]
+    assert experiment.startswith("/Workspace/Users/ada.lovelace@example.com/.bundle/mlops-monorepo/dev/")
+    assert all(n.startswith("dev.") for n in _names(bundle))
