@@ -71,12 +71,13 @@ def monitor(spark, limits: Monitoring, *, predictions_table: str, labels_table: 
     latest = predictions.agg(F.max_by("model_version", "scored_at").alias("version"),
                              F.max_by("model_name", "scored_at").alias("name")).first()
     labelled = predictions.filter(F.col("model_version") == latest.version).join(labels, on=PREDICTION_KEYS)
-    if labelled.isEmpty():
+    rows = labelled.count()
+    if rows == 0:
         raise tables.TableContentError(
             f"No prediction in {predictions_table} has a known outcome in {labels_table}: nothing to monitor yet")
     metrics = {k: round(v, 4) for k, v in quality_metrics(labelled).items()}
     reasons = check_thresholds(metrics, limits)
-    result = MonitoringResult(latest.name, str(latest.version), labelled.count(), metrics, bool(reasons), reasons)
+    result = MonitoringResult(latest.name, str(latest.version), rows, metrics, bool(reasons), reasons)
     history = spark.createDataFrame(
         [(result.model_name, result.model_version, result.labelled_rows, *metrics.values(), result.retrain)],
         "model_name string, model_version string, labelled_rows long, "
