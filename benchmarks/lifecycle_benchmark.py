@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 PYCACHE = RESULTS / "pycache"
 TARGET_RATIO = 3.0
-TASK_LINE = re.compile(r"^\s*(?:✓|ok) (\S+) ([\d.]+) s", re.M)
+TASK_LINE = re.compile(r"^\s*(?:✓|ok) (\S+) ([\d.]+) s", re.MULTILINE)
 DONE_LINE = re.compile(r"=== Lifecycle done in ([\d.]+) s")
 SPARK_IMPORTS = "import pyspark + databricks.feature_eng."  # a floor step, reported on its own
 # The names the dev target gives the churn project (databricks.yml, projects/churn/resources/).
@@ -99,10 +99,17 @@ def floor() -> dict:
         from projects.churn.deployment import deploy
         from projects.churn.features import KEYS, LABEL
         from projects.churn.settings import load_settings
-        from projects.churn.training import (ID, LABEL_TIME, PIP_REQUIREMENTS, SKOPS_TRUSTED_TYPES,
-                                             classification_metrics, feature_columns, log_plots, split_holdout)
-        from projects.churn.validation import (PASSED, ValidationOutcome, _evaluate, _picked, _record,
-                                               thresholds_for)
+        from projects.churn.training import (
+            ID,
+            LABEL_TIME,
+            PIP_REQUIREMENTS,
+            SKOPS_TRUSTED_TYPES,
+            classification_metrics,
+            feature_columns,
+            log_plots,
+            split_holdout,
+        )
+        from projects.churn.validation import PASSED, ValidationOutcome, _evaluate, _picked, _record, thresholds_for
 
     def write(df, name):
         assert not df.duplicated([c for c in df.columns if c in (ID, LABEL_TIME, *KEYS)]).any(), name
@@ -187,7 +194,7 @@ def child_env(lakehouse: Path, bytecode: str) -> dict:
 
 def timed(cmd: list[str], env: dict) -> tuple[float, str]:
     began = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8")
+    proc = subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8")
     wall = time.perf_counter() - began
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])

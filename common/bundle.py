@@ -711,9 +711,7 @@ class _Resolver:
     def _walk(self, ref: str, path: KeyPath, parts: list, node: Any = None, node_path: KeyPath = ()) -> Any:
         node = self.tree if node is None else node
         for i, part in enumerate(parts):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
                 node = node[part]
             else:
                 prefix = format_key(tuple(parts[:i])) or "the configuration"

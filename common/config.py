@@ -120,7 +120,7 @@ def _convert(hint, value, origin, dotted):
             return _fail(origin, dotted, value, "one of " + ", ".join(map(repr, typing.get_args(hint))))
         return value
     if origin_type is dict:
-        key_type, value_type = typing.get_args(hint)
+        _key_type, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
             return _fail(origin, dotted, value, "a mapping")
         return {k: _convert(value_type, v, origin, f"{dotted}.{k}") for k, v in value.items()}

@@ -6,9 +6,10 @@ over a widget's default, an undefined widget raises, taskValues.get outside a jo
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 TASK_VALUE_MAX_BYTES = 48 * 1024  # Databricks' limit on a task value's JSON
 

@@ -15,10 +15,11 @@ import shlex
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from common.bundle import Bundle, BundleError
 from common.dbutils_local import LocalDbutils, NotebookExit, TaskValues, activated
@@ -27,8 +28,8 @@ SUPPORTED_TASK_TYPES = ("notebook_task", "condition_task", "run_job_task")
 CONDITION_OPS = ("EQUAL_TO", "NOT_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN",
                  "LESS_THAN_OR_EQUAL")
 DYNAMIC = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-MAGIC_RUN = re.compile(r"^# MAGIC %run[ \t]+(.*?)\s*$", re.M)
-MAGIC = re.compile(r"^# MAGIC %(\w+)", re.M)
+MAGIC_RUN = re.compile(r"^# MAGIC %run[ \t]+(.*?)\s*$", re.MULTILINE)
+MAGIC = re.compile(r"^# MAGIC %(\w+)", re.MULTILINE)
 USES_SPARK = re.compile(r"\bspark\b")
 
 # run_if -> is it met, given the states ("success" | "failed" | "excluded") of the dependencies.
@@ -171,7 +172,7 @@ def task_order(job_key: str, tasks: list[dict]) -> list[dict]:
         key, path = next(k for k, d in waiting_on.items() if d), []
         while key not in path:
             path.append(key)
-            key = sorted(waiting_on[key], key=index.get)[0]
+            key = min(waiting_on[key], key=index.get)
         cycle = path[path.index(key):] + [key]
         raise BundleError(f"Job '{job_key}' has a dependency cycle: {' -> '.join(cycle)} "
                           "(each task depends on the next)")
@@ -204,7 +205,7 @@ class _Runner:
         keys = [t["task_key"] for t in order]
         selected = self._selection(job_key, keys, only_task, from_task)
 
-        start = datetime.now(timezone.utc)
+        start = datetime.now(UTC)
         run = JobRun(job_key=job_key, job_name=str(job.get("name", job_key)), target=self.bundle.target,
                      run_id=f"{int(start.timestamp() * 1000)}{next(_run_ids):03d}", start_time=start,
                      parameters={}, tasks={k: TaskRun(k) for k in keys}, task_values=TaskValues(keys))
@@ -281,7 +282,7 @@ class _Runner:
             raise BundleError(f"Task '{task['task_key']}' of job '{job_key}': unknown run_if '{run_if}'; "
                               f"choices: {', '.join(RUN_IF)}")
         spec = task[kind] or {}
-        check = dict(job_key=job_key, run=run, task_key=task["task_key"], check=True)
+        check = {"job_key": job_key, "run": run, "task_key": task["task_key"], "check": True}
         if kind == "notebook_task":
             path = self.bundle.notebook_path(job_key, task)
             if path.suffix != ".py":

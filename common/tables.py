@@ -72,7 +72,7 @@ def register_all(spark) -> list[str]:
     names = []
     for log_dir in sorted((runtime.lakehouse_dir() / "tables").glob("*/*/*/_delta_log")):
         table_dir = log_dir.parent
-        name = ".".join([table_dir.parent.parent.name, table_dir.parent.name, table_dir.name])
+        name = f"{table_dir.parent.parent.name}.{table_dir.parent.name}.{table_dir.name}"
         register(spark, name)
         names.append(name)
     return names

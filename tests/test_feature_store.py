@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 import pytest
 from databricks.feature_engineering import FeatureLookup
 
-from common.feature_store import LocalFeatureStoreClient
 from common import tables
+from common.feature_store import LocalFeatureStoreClient
 
 T0 = datetime(2026, 1, 1)
 

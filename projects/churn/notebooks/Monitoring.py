@@ -15,7 +15,8 @@
 # COMMAND ----------
 
 # Make the repository root importable (common/, projects/) in a Git folder, a deployed bundle and locally.
-import os, sys
+import os
+import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
 

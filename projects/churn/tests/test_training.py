@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import mlflow
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from projects.churn.training import SKOPS_TRUSTED_TYPES, build_training_set, fea
 def test_holdout_split_is_stable_disjoint_and_near_the_fraction():
     pdf = pd.DataFrame({"customer_id": [f"C{i}" for i in range(2000)]})
     train_a, hold_a = split_holdout(pdf, 0.2, seed=1)
-    train_b, hold_b = split_holdout(pdf.sample(frac=1, random_state=3), 0.2, seed=1)
+    _train_b, hold_b = split_holdout(pdf.sample(frac=1, random_state=3), 0.2, seed=1)
     assert set(hold_a.customer_id) == set(hold_b.customer_id)  # row order does not matter
     assert not set(hold_a.customer_id) & set(train_a.customer_id)
     assert len(hold_a) + len(train_a) == 2000
@@ -38,7 +40,7 @@ def test_train_registers_a_challenger_with_signature_metrics_and_plots(trained, 
     model = mlflow.sklearn.load_model(registry.model_uri(trained.model_name, trained.version))
     assert type(model).__name__ == "LGBMClassifier"
     requirements = mlflow.pyfunc.get_model_dependencies(registry.model_uri(trained.model_name, trained.version))
-    assert any(line.startswith("lightgbm==") for line in open(requirements).read().splitlines())
+    assert any(line.startswith("lightgbm==") for line in Path(requirements).read_text().splitlines())
     assert "lightgbm.sklearn.LGBMClassifier" in SKOPS_TRUSTED_TYPES
 
 
