@@ -158,13 +158,19 @@ class LocalFeatureStoreClient:
         return _Lookup(table, keys, features, ts_key, window.total_seconds() if window else None, dict(lookup.default_values or {}))
 
     def log_model(self, *, model, artifact_path, flavor, training_set=None, registered_model_name=None, **kwargs):
-        """Log with the flavour and keep the lookups, so score_batch can find the features."""
+        """Log with the flavour and keep the lookups, so score_batch can find the features.
+
+        As with `FeatureEngineeringClient.log_model`, the model is registered after it is logged and
+        the returned `ModelInfo` carries no registered version: use `registry.register` for one."""
+        import mlflow
+
         metadata = dict(kwargs.pop("metadata", None) or {})
         if training_set is not None:
             metadata[FEATURE_SPEC_KEY] = json.dumps(training_set.feature_spec)
-        return flavor.log_model(
-            model, name=artifact_path, registered_model_name=registered_model_name, metadata=metadata, **kwargs
-        )
+        info = flavor.log_model(model, name=artifact_path, metadata=metadata, **kwargs)
+        if registered_model_name is not None:
+            mlflow.register_model(info.model_uri, registered_model_name)
+        return info
 
     def score_batch(self, *, model_uri, df, result_type="double", **_):
         """The DataFrame with its looked-up features and a `prediction` column."""
@@ -249,3 +255,22 @@ def _and(conditions):
         out = out & c
     return out
 
+
+
+# How FeatureEngineeringClient.log_model packages a model: a pyfunc wrapper whose predict looks the
+# features up by key (score_batch), with the trained model itself saved inside it.
+FE_LOADER_MODULE = "databricks.feature_store.mlflow_model"
+FE_RAW_MODEL_PATH = "data/feature_store/raw_model"
+
+
+def evaluation_model_uri(model_uri: str) -> str:
+    """The URI of the model that predicts from feature columns, for `mlflow.models.evaluate` on a
+    holdout that already has its features: the raw model inside a FeatureEngineeringClient package
+    (whose wrapper would look the features up again, by keys the holdout does not carry), or the
+    model itself when it was logged locally."""
+    import mlflow
+
+    pyfunc = mlflow.models.get_model_info(model_uri).flavors.get("python_function", {})
+    if pyfunc.get("loader_module") == FE_LOADER_MODULE:
+        return f"{model_uri.rstrip('/')}/{FE_RAW_MODEL_PATH}"
+    return model_uri

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
+import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 CHALLENGER = "Challenger"
 CHAMPION = "Champion"
+# Unity Catalog names models catalog.schema.model; the local registry is held to the same rule.
+_THREE_LEVEL = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")
+
+
+def check_model_name(model_name: str) -> str:
+    if not isinstance(model_name, str) or not _THREE_LEVEL.match(model_name):
+        raise ValueError(f"Registered model name {model_name!r} is not a Unity Catalog name catalog.schema.model "
+                         "(letters, digits, _); the bundle builds it from the target's catalog")
+    return model_name
+
+
+def register(model_uri: str, model_name: str) -> str:
+    """Register a logged model as a new version of `model_name`; returns the version."""
+    from common.runtime import configure_mlflow
+
+    configure_mlflow()
+    return str(mlflow.register_model(model_uri, check_model_name(model_name)).version)
 
 
 def client() -> MlflowClient:

@@ -56,7 +56,8 @@ def get_spark():
     from pyspark.sql import SparkSession
 
     if is_databricks():
-        return SparkSession.builder.getOrCreate()
+        # The notebook's own `spark` (classic or serverless); a job's Python task may need to build it.
+        return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
     engine = spark_engine()
     if engine == "remote":
         spark = SparkSession.builder.remote(os.environ["MLOPS_SPARK_REMOTE"]).getOrCreate()
@@ -150,15 +151,42 @@ def _output_to(log_file: Path):
             os.close(copy)
 
 
-def feature_store_client():
-    """`FeatureEngineeringClient` on Databricks; the local Delta-backed implementation elsewhere."""
+def feature_store_class() -> type:
+    """Which feature store client this environment uses; choosing it needs no workspace."""
     if is_databricks():
         from databricks.feature_engineering import FeatureEngineeringClient
 
-        return FeatureEngineeringClient()
+        return FeatureEngineeringClient
     from common.feature_store import LocalFeatureStoreClient
 
-    return LocalFeatureStoreClient(get_spark())
+    return LocalFeatureStoreClient
+
+
+def feature_store_client():
+    """`FeatureEngineeringClient` on Databricks; the local Delta-backed implementation elsewhere."""
+    client_class = feature_store_class()
+    if is_databricks():
+        return client_class()  # it finds the workspace and its Spark session by itself
+    return client_class(get_spark())
+
+
+# Bounds for every workspace call, and for the host probe the SDK makes when it builds the client:
+# its default retry budget would block an unreachable host for 5 minutes.
+WORKSPACE_HTTP_TIMEOUT_SECONDS = 30
+WORKSPACE_RETRY_TIMEOUT_SECONDS = 120
+
+
+@lru_cache(maxsize=1)
+def workspace_client():
+    """The Databricks SDK's `WorkspaceClient`, built on first use only: building it resolves
+    credentials, which can block offline. On a workspace the runtime supplies host and credentials;
+    elsewhere the SDK's usual sources (DATABRICKS_HOST and friends, ~/.databrickscfg) apply."""
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
+    config = Config(http_timeout_seconds=WORKSPACE_HTTP_TIMEOUT_SECONDS,
+                    retry_timeout_seconds=WORKSPACE_RETRY_TIMEOUT_SECONDS)
+    return WorkspaceClient(config=config)
 
 
 def configure_mlflow() -> None:
@@ -200,9 +228,22 @@ def set_experiment(name: str):
 def get_dbutils():
     """The workspace's `dbutils`, or the local one of the task being run."""
     if is_databricks():
+        notebook_dbutils = _notebook_global("dbutils")
+        if notebook_dbutils is not None:
+            return notebook_dbutils
         from pyspark.dbutils import DBUtils  # only on a Databricks runtime
 
         return DBUtils(get_spark())
     from common import dbutils_local
 
     return dbutils_local.current()
+
+
+def _notebook_global(name: str):
+    """A name the Databricks notebook defines for its user (`dbutils`, `spark`), if any."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.user_ns.get(name)

@@ -41,3 +41,74 @@ def test_local_services_live_in_the_lakehouse(spark, lakehouse):
 def test_experiment_artifacts_stay_in_the_lakehouse(lakehouse):
     experiment = runtime.set_experiment("/tests/runtime-experiment")
     assert experiment.artifact_location == (lakehouse / "mlartifacts").as_uri()
+
+
+@pytest.fixture
+def on_databricks(monkeypatch):
+    """This process as a Databricks runtime sees it: the runtime's variable is set. What it cannot
+    have here (the workspace) is never reached: each check stops at choosing the implementation."""
+    import mlflow
+
+    local = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
+    yield
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION")
+    # Back to the local store for the tests that follow (MLflow keeps its URIs in the environment too).
+    mlflow.set_tracking_uri(local[0])
+    mlflow.set_registry_uri(local[1])
+
+
+def test_on_databricks_the_feature_store_is_feature_engineering_client(on_databricks):
+    from databricks.feature_engineering import FeatureEngineeringClient
+
+    assert runtime.feature_store_class() is FeatureEngineeringClient
+
+
+def test_on_databricks_mlflow_is_the_workspace_and_the_unity_catalog_registry(on_databricks):
+    import mlflow
+
+    runtime.configure_mlflow()
+    assert (mlflow.get_tracking_uri(), mlflow.get_registry_uri()) == ("databricks", "databricks-uc")
+
+
+def test_on_databricks_spark_is_the_runtime_session(spark, on_databricks):
+    servers = len(runtime._servers)
+    assert runtime.get_spark.__wrapped__() is spark  # the session already running, not a new one
+    assert len(runtime._servers) == servers  # no local Spark server started
+
+
+def test_locally_the_feature_store_is_the_local_client(monkeypatch):
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    assert runtime.feature_store_class() is LocalFeatureStoreClient
+
+
+def test_a_spark_connect_url_keeps_mlflow_and_dbutils_local_but_tables_in_its_catalog(monkeypatch):
+    from common import tables
+
+    monkeypatch.setenv("MLOPS_SPARK_REMOTE", "sc://workspace.example:443")
+    assert runtime.spark_engine() == "remote"
+    assert not tables._is_local()  # tables live in the remote catalog, not in lakehouse folders
+    assert runtime.mlflow_tracking_uri().startswith("sqlite:///")
+
+
+def test_the_workspace_client_is_built_on_first_use_only_with_bounded_timeouts(spark, monkeypatch, tmp_path):
+    runtime.workspace_client.cache_clear()
+    runtime.feature_store_client()
+    runtime.configure_mlflow()
+    assert runtime.workspace_client.cache_info().currsize == 0  # local services never build it
+
+    # A workspace that cannot answer (a closed port on this machine): building and calling fail
+    # within the configured bounds instead of retrying for minutes.
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.databrickscfg
+    monkeypatch.setenv("DATABRICKS_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("DATABRICKS_TOKEN", "not-a-real-token")
+    monkeypatch.setattr(runtime, "WORKSPACE_HTTP_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(runtime, "WORKSPACE_RETRY_TIMEOUT_SECONDS", 1)
+    try:
+        client = runtime.workspace_client()
+        assert runtime.workspace_client() is client
+        assert (client.config.http_timeout_seconds, client.config.retry_timeout_seconds) == (1, 1)
+        with pytest.raises(TimeoutError):
+            client.current_user.me()
+    finally:
+        runtime.workspace_client.cache_clear()

@@ -124,12 +124,13 @@ def train(spark, fe, settings: ChurnSettings, *, raw_table: str, feature_table: 
             artifact_path="model",
             flavor=mlflow.sklearn,
             training_set=training_set,
-            registered_model_name=model_name,
             signature=mlflow.models.infer_signature(X, model.predict(X)),
             input_example=X.head(5),
             pip_requirements=PIP_REQUIREMENTS,
             skops_trusted_types=SKOPS_TRUSTED_TYPES,
         )
-    version = str(info.registered_model_version)
+    # Registered here rather than through log_model: FeatureEngineeringClient returns the ModelInfo
+    # of the logged model, which carries no registered version.
+    version = registry.register(info.model_uri, model_name)
     registry.set_alias(model_name, registry.CHALLENGER, version)
     return TrainingResult(model_name, version, run.info.run_id, metrics)

@@ -14,6 +14,7 @@ from mlflow.models import MetricThreshold
 from mlflow.models.evaluation.validation import ModelValidationFailedException
 
 from common import registry, runtime
+from common.feature_store import evaluation_model_uri
 from projects.churn.features import LABEL
 from projects.churn.settings import ChurnSettings
 from projects.churn.training import build_training_set, feature_columns, split_holdout
@@ -55,7 +56,7 @@ def thresholds_for(settings: ChurnSettings, with_champion: bool) -> dict[str, Me
 def _evaluate(model_uri: str, data, run_name: str):
     with mlflow.start_run(run_name=run_name, nested=True):
         return mlflow.models.evaluate(
-            model=model_uri, data=data, targets=LABEL, model_type="classifier",
+            model=evaluation_model_uri(model_uri), data=data, targets=LABEL, model_type="classifier",
             evaluator_config={"log_model_explainability": False},
         )
 
