@@ -17,7 +17,7 @@ import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
-from common import runtime, tables
+from common import tables
 
 FEATURE_SPEC_KEY = "local_feature_spec"
 
@@ -69,12 +69,12 @@ class LocalTrainingSet:
 class LocalFeatureStoreClient:
     def __init__(self, spark):
         self._spark = spark
-        self._meta_dir = runtime.lakehouse_dir() / "feature_store"
 
     # --- feature tables -------------------------------------------------------------------
     def _meta_path(self, name: str):
-        tables.split_name(name)
-        return self._meta_dir / f"{name}.json"
+        # Kept in the table's own folder (Delta ignores files its log does not list), so that
+        # dropping the table, with SQL or otherwise, drops its feature-table description too.
+        return tables.location(name) / "_feature_table.json"
 
     def get_table(self, *, name: str) -> FeatureTable:
         path = self._meta_path(name)
@@ -96,7 +96,6 @@ class LocalFeatureStoreClient:
         source = df if df is not None else self._spark.createDataFrame([], schema)
         tables.require_columns(source, keys, f"Feature table {name}")
         table = FeatureTable(name, keys, timeseries_column, description, dict(tags or {}))
-        self._meta_dir.mkdir(parents=True, exist_ok=True)
         if df is not None:
             tables.merge_into(self._spark, df, name, keys)
         else:

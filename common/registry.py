@@ -67,3 +67,20 @@ def tag_version(model_name: str, version: str | int, tags: dict) -> None:
 
 def model_uri(model_name: str, version: str | int | None = None, alias: str | None = None) -> str:
     return f"models:/{model_name}@{alias}" if alias else f"models:/{model_name}/{version}"
+
+
+def list_models(catalog: str, schema: str) -> list[str]:
+    """The registered models in `catalog.schema`: from Unity Catalog on a workspace (whose MLflow
+    search cannot filter by schema), from the local registry elsewhere."""
+    from common import runtime
+
+    if runtime.is_databricks():
+        listed = runtime.workspace_client().registered_models.list(catalog_name=catalog, schema_name=schema)
+        return sorted(model.full_name for model in listed)
+    found = client().search_registered_models(filter_string=f"name LIKE '{catalog}.{schema}.%'")
+    return sorted(model.name for model in found)
+
+
+def delete_model(model_name: str) -> None:
+    """Delete a registered model with all its versions and aliases."""
+    client().delete_registered_model(check_model_name(model_name))

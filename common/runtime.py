@@ -216,13 +216,44 @@ def mlflow_tracking_uri() -> str:
 
 
 def set_experiment(name: str):
-    """Create the experiment on first use; locally its artifacts go to the lakehouse folder."""
+    """Create the experiment on first use; locally its artifacts (runs and models) go to a folder of
+    its own in the lakehouse, which deleting the experiment removes."""
+    import uuid
+
     import mlflow
 
     configure_mlflow()
     if not is_databricks() and mlflow.get_experiment_by_name(name) is None:
-        mlflow.create_experiment(name, artifact_location=(lakehouse_dir() / "mlartifacts").as_uri())
+        folder = lakehouse_dir() / "mlartifacts" / uuid.uuid4().hex
+        mlflow.create_experiment(name, artifact_location=folder.as_uri())
     return mlflow.set_experiment(name)
+
+
+def delete_experiments(experiment_ids: list[str]) -> None:
+    """Delete experiments with their runs. The local store keeps a deleted experiment's name (and
+    refuses to create another under it), so there it is purged at once, artifacts included, as
+    `mlflow gc` does; a workspace moves it to its trash."""
+    from mlflow import MlflowClient
+
+    configure_mlflow()
+    client = MlflowClient()
+    folders = [client.get_experiment(i).artifact_location for i in experiment_ids]
+    for experiment_id in experiment_ids:
+        client.delete_experiment(experiment_id)
+    if experiment_ids and not is_databricks():
+        import contextlib
+        import io
+        from urllib.parse import urlparse
+
+        from mlflow.cli import gc
+
+        with contextlib.redirect_stdout(io.StringIO()):  # a line per run: not news here
+            gc.main(["--backend-store-uri", mlflow_tracking_uri(), "--experiment-ids", ",".join(experiment_ids)],
+                    standalone_mode=False)
+        artifacts = lakehouse_dir() / "mlartifacts"
+        for folder in (Path(urlparse(f).path) for f in folders):
+            if folder.parent == artifacts:  # its own folder (older experiments shared the parent)
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def get_dbutils():

@@ -143,10 +143,26 @@ def merge_into(spark, df, name: str, keys: list[str]) -> None:
         spark.catalog.dropTempView(view)
 
 
+def list_tables(spark, catalog: str, schema: str) -> list[str]:
+    """The three-level names of the tables in `catalog.schema` (none when the schema is not there)."""
+    split_name(f"{catalog}.{schema}.t")  # the same naming rule as tables
+    if _is_local():
+        folder = runtime.lakehouse_dir() / "tables" / catalog / schema
+        return sorted(f"{catalog}.{schema}.{log.parent.name}" for log in folder.glob("*/_delta_log"))
+    if not spark.catalog.databaseExists(f"{catalog}.{schema}"):
+        return []
+    rows = spark.sql(f"SHOW TABLES IN `{catalog}`.`{schema}`").collect()
+    return sorted(f"{catalog}.{schema}.{row.tableName}" for row in rows if not row.isTemporary)
+
+
 def drop_table(spark, name: str) -> None:
     """Remove a table and, locally, its Delta folder."""
     spark.sql(f"DROP TABLE IF EXISTS {sql_name(name)}")
     if _is_local():
         import shutil
 
-        shutil.rmtree(location(name), ignore_errors=True)
+        folder = location(name)
+        shutil.rmtree(folder, ignore_errors=True)
+        for parent in (folder.parent, folder.parent.parent):  # the schema, then the catalog, once empty
+            if parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()

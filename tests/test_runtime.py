@@ -38,9 +38,13 @@ def test_local_services_live_in_the_lakehouse(spark, lakehouse):
     assert type(runtime.get_dbutils()).__name__ == "LocalDbutils"
 
 
-def test_experiment_artifacts_stay_in_the_lakehouse(lakehouse):
-    experiment = runtime.set_experiment("/tests/runtime-experiment")
-    assert experiment.artifact_location == (lakehouse / "mlartifacts").as_uri()
+def test_each_experiment_keeps_its_artifacts_in_its_own_lakehouse_folder(lakehouse):
+    first = runtime.set_experiment("/tests/runtime-experiment")
+    second = runtime.set_experiment("/tests/runtime-experiment-2")
+    folders = {first.artifact_location, second.artifact_location}
+    assert len(folders) == 2
+    assert all(f.startswith((lakehouse / "mlartifacts").as_uri() + "/") for f in folders)
+    assert runtime.set_experiment("/tests/runtime-experiment").artifact_location == first.artifact_location
 
 
 @pytest.fixture

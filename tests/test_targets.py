@@ -40,7 +40,9 @@ def test_dev_is_per_user(monkeypatch):
     monkeypatch.setenv("DATABRICKS_USER", "ada.lovelace@example.com")
     bundle = load_bundle(ROOT)
     assert (bundle.target, bundle.mode) == ("dev", "development")
-    assert all(job["name"].startswith("[dev ada_lovelace] dev-churn-") for job in bundle.jobs.values())
+    names = {key: job["name"] for key, job in bundle.jobs.items()}
+    assert names.pop("reset_project") == "[dev ada_lovelace] dev-reset-project"
+    assert all(name.startswith("[dev ada_lovelace] dev-churn-") for name in names.values())
     experiment = bundle.to_dict()["resources"]["experiments"]["churn_experiment"]["name"]
     assert experiment.startswith("/Workspace/Users/ada.lovelace@example.com/.bundle/mlops-monorepo/dev/")
     assert all(n.startswith("dev.") for n in _names(bundle))
