@@ -357,7 +357,7 @@ def load_bundle(root: Path | str, target: str | None = None, variables: dict[str
     values = _variable_values(sources.declarations, sources.declared_in, target, chosen.variables,
                               variables or {}, origins, root)
     workspace = _workspace_defaults(chosen.workspace)
-    _prefix_job_names(sources.resources, chosen.extras["presets"] or {}, chosen.mode)
+    _prefix_names(sources.resources, chosen.extras["presets"] or {}, chosen.mode)
 
     tree = {
         "bundle": {**(config.get("bundle") or {}), "target": target},
@@ -486,16 +486,38 @@ def _workspace_defaults(workspace: dict) -> dict:
     return workspace
 
 
-def _prefix_job_names(resources: dict, presets: dict, mode: str | None) -> None:
-    """Development mode names every job "[dev <short_name>] <name>", as the CLI does;
-    presets.name_prefix replaces that prefix, in any mode."""
+def _prefix_names(resources: dict, presets: dict, mode: str | None) -> None:
+    """Development mode prefixes resource names with "[dev <short_name>] ", as the CLI's presets do;
+    presets.name_prefix replaces that prefix, in any mode. Jobs take the prefix as it is, experiments
+    on the last part of their path, and Unity Catalog names (registered models, schemas, serving
+    endpoints) a normalised form: "dev_<short_name>_"."""
     prefix = presets.get("name_prefix")
     if prefix is None and mode == "development":
         prefix = "[dev ${workspace.current_user.short_name}] "
-    if prefix:
-        for job in resources.get("jobs", {}).values():
-            if isinstance(job.get("name"), str):
-                job["name"] = prefix + job["name"]
+    if not prefix:
+        return
+    for job in resources.get("jobs", {}).values():
+        if isinstance(job.get("name"), str):
+            job["name"] = prefix + job["name"]
+    for experiment in resources.get("experiments", {}).values():
+        if isinstance(experiment.get("name"), str):
+            folder, sep, base = experiment["name"].rpartition("/")
+            experiment["name"] = f"{folder}{sep}{prefix}{base}"
+    for kind in ("registered_models", "schemas", "model_serving_endpoints"):
+        for resource in resources.get(kind, {}).values():
+            if isinstance(resource.get("name"), str):
+                resource["name"] = _catalog_prefix(prefix) + resource["name"]
+
+
+def _catalog_prefix(prefix: str) -> str:
+    """'[dev ${workspace.current_user.short_name}] ' -> 'dev_${workspace.current_user.short_name}_': letters
+    and digits stay, anything else becomes '_' (references are kept whole, to be resolved later)."""
+    trimmed = prefix.replace("[", "").strip(" ")
+    closed = trimmed.endswith("]")
+    parts = re.split(r"(\$\{[^}]*\})", trimmed.rstrip("]") if closed else trimmed)
+    normal = "".join(part if part.startswith("${") else "".join(c if c.isalnum() else "_" for c in part.lower())
+                     for part in parts)
+    return normal + ("_" if closed else "")
 
 
 def _mapping(value: Any, key: str, rel: str) -> dict:

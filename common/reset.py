@@ -4,11 +4,13 @@ and is declared for the dev target only; this refuses any other target as well."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from common import registry, runtime, tables
 
 RESETTABLE_TARGETS = ("dev",)
+_DEV_PREFIX = re.compile(r"^\[[^\]/]*\] ")
 
 
 @dataclass
@@ -22,9 +24,11 @@ def projects() -> list[str]:
     return sorted(p.name for p in (runtime.REPO_ROOT / "projects").iterdir() if (p / "resources").is_dir())
 
 
-def reset_project(spark, project: str, *, catalog: str, experiment_root: str, target: str) -> ResetReport:
-    """Delete what `project` keeps in the `catalog.<project>` schema and its experiments under
-    `experiment_root` (named `<project>-...`). Running it again deletes nothing more."""
+def reset_project(spark, project: str, *, catalog: str, experiment_root: str, target: str,
+                  schema: str = "") -> ResetReport:
+    """Delete the models and tables of the project's schema (`catalog.<schema>`, by default named
+    after the project) and its experiments under `experiment_root` (named `<project>-...`).
+    Running it again deletes nothing more."""
     if target not in RESETTABLE_TARGETS:
         raise ValueError(f"reset_project resets the dev environment only; target {target!r} is not reset")
     if project not in projects():
@@ -32,11 +36,12 @@ def reset_project(spark, project: str, *, catalog: str, experiment_root: str, ta
                          f"{', '.join(projects())}")
     import mlflow
 
+    schema = schema or project
     runtime.configure_mlflow()
     report = ResetReport(
-        models=registry.list_models(catalog, project),
+        models=registry.list_models(catalog, schema),
         experiments=sorted(e.name for e in _experiments(mlflow, experiment_root, project)),
-        tables=tables.list_tables(spark, catalog, project),
+        tables=tables.list_tables(spark, catalog, schema),
     )
     # Models first: their versions point at runs of the experiments.
     for name in report.models:
@@ -48,5 +53,8 @@ def reset_project(spark, project: str, *, catalog: str, experiment_root: str, ta
 
 
 def _experiments(mlflow, experiment_root: str, project: str):
-    prefix = f"{experiment_root.rstrip('/')}/{project}-".replace("'", "''")
-    return mlflow.search_experiments(filter_string=f"name LIKE '{prefix}%'")
+    """The project's experiments in `experiment_root`: named `<project>-...`, after the name prefix
+    development mode may have put in front (`[dev <you>] churn-experiment`)."""
+    root = experiment_root.rstrip("/") + "/"
+    found = mlflow.search_experiments(filter_string=f"name LIKE '{root.replace(chr(39), chr(39) * 2)}%'")
+    return [e for e in found if _DEV_PREFIX.sub("", e.name[len(root):]).startswith(f"{project}-")]

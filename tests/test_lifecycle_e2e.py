@@ -13,9 +13,11 @@ import pytest
 from deltalake import DeltaTable
 from mlflow import MlflowClient
 
+from common.bundle import load_bundle
 from conftest import ROOT
 
-MODEL = "dev.churn.churn_model"
+# What the dev target names the model: development mode prefixes it with the user's short name.
+MODEL = f"dev.churn.{load_bundle(ROOT, 'dev').resources['registered_models']['churn_model']['name']}"
 TELCO_ROWS = 7043
 
 

@@ -39,8 +39,10 @@ def test_reset_job_deletes_the_projects_models_experiments_and_tables(spark, dev
     other = f"{catalog}.other.kept"  # another schema of the same catalog stays
     tables.write_table(spark, spark.range(3), other)
     models, experiments, churn_tables = _assets(spark, catalog, root)
-    assert models == [f"{catalog}.churn.churn_model"]
-    assert experiments == [f"{root}/churn-experiment"]
+    resolved = bundle.to_dict()["resources"]
+    assert models == [f"{catalog}.churn.{resolved['registered_models']['churn_model']['name']}"]
+    assert experiments == [resolved["experiments"]["churn_experiment"]["name"]]
+    assert models[0].startswith(f"{catalog}.churn.dev_") and "/[dev " in experiments[0]  # per-user names
     assert churn_tables == [f"{catalog}.churn.customer_features", f"{catalog}.churn.telco_customers"]
 
     run = run_job(bundle, "reset_project", job_parameters={"project": "churn"}, out=quiet)
@@ -87,3 +89,15 @@ def test_an_empty_project_parameter_fails_the_job_with_the_reason():
 def test_only_dev_has_the_reset_job(target):
     assert "reset_project" in load_bundle(ROOT, "dev").jobs
     assert "reset_project" not in load_bundle(ROOT, target).jobs
+
+
+def test_reset_of_a_project_whose_schema_variable_is_renamed(spark):
+    bundle = load_bundle(ROOT, "dev", variables={"catalog": "reset_renamed", "churn_schema": "telco"})
+    ingest_raw_data(spark, "reset_renamed.telco.telco_customers", "sample", datetime(2026, 1, 31))
+    with open("/dev/null", "w") as quiet:
+        run_job(bundle, "churn_feature_engineering", only_task="compute_features", out=quiet)
+        assert tables.list_tables(spark, "reset_renamed", "telco") == [
+            "reset_renamed.telco.customer_features", "reset_renamed.telco.telco_customers"]
+        run = run_job(bundle, "reset_project", job_parameters={"project": "churn", "schema": "telco"}, out=quiet)
+    assert len(run.tasks["reset_project"].values["deleted_tables"]) == 2
+    assert tables.list_tables(spark, "reset_renamed", "telco") == []

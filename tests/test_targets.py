@@ -43,6 +43,30 @@ def test_dev_is_per_user(monkeypatch):
     names = {key: job["name"] for key, job in bundle.jobs.items()}
     assert names.pop("reset_project") == "[dev ada_lovelace] dev-reset-project"
     assert all(name.startswith("[dev ada_lovelace] dev-churn-") for name in names.values())
-    experiment = bundle.to_dict()["resources"]["experiments"]["churn_experiment"]["name"]
-    assert experiment.startswith("/Workspace/Users/ada.lovelace@example.com/.bundle/mlops-monorepo/dev/")
+    resources = bundle.to_dict()["resources"]
+    experiment = resources["experiments"]["churn_experiment"]["name"]
+    assert experiment == ("/Workspace/Users/ada.lovelace@example.com/.bundle/mlops-monorepo/dev/experiments/"
+                          "[dev ada_lovelace] churn-experiment")
+    # Unity Catalog names take the prefix in the CLI's normalised form, and the jobs use it.
+    assert resources["registered_models"]["churn_model"]["name"] == "dev_ada_lovelace_churn_model"
+    training = resources["jobs"]["churn_model_training"]["tasks"][0]["notebook_task"]["base_parameters"]
+    assert training["model_name"] == "dev.churn.dev_ada_lovelace_churn_model"
+    assert training["experiment_name"] == experiment
     assert all(n.startswith("dev.") for n in _names(bundle))
+
+
+@pytest.mark.parametrize(("prefix", "catalog_prefix"), [
+    ("[dev ${workspace.current_user.short_name}] ", "dev_${workspace.current_user.short_name}_"),
+    ("[Team A] ", "team_a_"),
+    ("ci-", "ci_"),
+])
+def test_unity_catalog_names_take_the_prefix_normalised_as_the_cli_does(prefix, catalog_prefix):
+    from common.bundle import _catalog_prefix
+
+    assert _catalog_prefix(prefix) == catalog_prefix
+
+
+def test_production_targets_keep_names_as_written():
+    resources = load_bundle(ROOT, "prod").to_dict()["resources"]
+    assert resources["registered_models"]["churn_model"]["name"] == "churn_model"
+    assert resources["experiments"]["churn_experiment"]["name"] == "/Shared/mlops-monorepo/prod/churn-experiment"

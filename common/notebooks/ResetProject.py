@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 # COMMAND ----------
 
 dbutils.widgets.text("project", "", "Project to reset")
+dbutils.widgets.text("schema", "", "Schema (default: the project's name)")
 dbutils.widgets.text("catalog", "dev", "Catalog")
 dbutils.widgets.text("experiment_root", "", "Experiment folder")
 dbutils.widgets.text("target", "dev", "Bundle target")
@@ -38,6 +39,7 @@ report = reset_project(
     catalog=dbutils.widgets.get("catalog"),
     experiment_root=dbutils.widgets.get("experiment_root"),
     target=dbutils.widgets.get("target"),
+    schema=dbutils.widgets.get("schema"),
 )
 for kind in ("models", "experiments", "tables"):
     dbutils.jobs.taskValues.set(f"deleted_{kind}", getattr(report, kind))
