@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 
-# Lifecycle order; common/lifecycle.py holds the same tuple (tests/test_project_jobs.py checks it).
+# Lifecycle order; common/lifecycle.py holds the same tuple (tests/test_ci_scripts.py checks it).
 STAGES = ("features", "training", "inference", "monitoring")
 
 
