@@ -78,7 +78,7 @@ class LocalFeatureStoreClient:
 
     def get_table(self, *, name: str) -> FeatureTable:
         path = self._meta_path(name)
-        if not path.exists():
+        if not self.table_exists(name):  # the description alone, of a table dropped elsewhere, is not one
             raise ValueError(f"Feature table {name} does not exist; create it with create_table first")
         return FeatureTable(**json.loads(path.read_text()))
 

@@ -124,3 +124,13 @@ def test_lookup_errors_name_the_missing_thing(spark, fs, feature_table):
     with pytest.raises(ValueError, match="no column 'when'"):
         fs.create_training_set(df=spine, label=None, feature_lookups=[
             FeatureLookup(table_name=feature_table, lookup_key="customer_id", timestamp_lookup_key="when")])
+
+
+def test_a_feature_table_dropped_with_sql_is_gone_and_can_be_created_again(spark, fs, feature_table):
+    tables.drop_table(spark, feature_table)
+    assert not fs.table_exists(feature_table)
+    with pytest.raises(ValueError, match=f"Feature table {feature_table} does not exist"):
+        fs.get_table(name=feature_table)
+    fs.create_table(name=feature_table, primary_keys=["customer_id"],
+                    df=spark.createDataFrame([("a", 1.0)], "customer_id string, spend double"))
+    assert fs.get_table(name=feature_table).primary_keys == ["customer_id"]
