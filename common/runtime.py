@@ -2,7 +2,7 @@
 
 On Databricks (detected from DATABRICKS_RUNTIME_VERSION) the runtime's own Spark session,
 `FeatureEngineeringClient`, the workspace MLflow tracking server and the Unity Catalog registry
-are used. Locally:
+are used, and the SDK's `WorkspaceClient` is built on first use, with bounded timeouts. Locally:
 
 - Spark: a Sail Spark Connect server started in this process (engine ``sail``, the default);
   any Spark Connect URL from ``MLOPS_SPARK_REMOTE`` (Databricks Connect included); or classic JVM
