@@ -36,6 +36,15 @@ def schema(request) -> str:
     return f"test.{name}"
 
 
+def pytest_collection_modifyitems(items):
+    """Coverage counts what the shared code's own tests (tests/) exercise; a project's tests test the
+    project, and run untraced (pytest-cov's no_cover), which also spares them the tracer's cost."""
+    projects = ROOT / "projects"
+    for item in items:
+        if item.path.is_relative_to(projects):
+            item.add_marker(pytest.mark.no_cover)
+
+
 def pytest_sessionfinish(session, exitstatus):
     import shutil
 

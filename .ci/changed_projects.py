@@ -16,7 +16,7 @@ Each changed path is sorted by the first rule below that matches it:
                                       databricks.yml, requirements*.txt, pyproject.toml, conftest.py,
                                       mlops, .ci/, a deleted project, a new top-level file, ...
 
-Projects are the folders under projects/. When the diff cannot be computed, everything is selected:
+Projects are the folders under projects/ (common/projects.py, standard library only too). When the diff cannot be computed, everything is selected:
 CI tests too much rather than too little. Standard library only, so that CI can run it before any
 environment exists.
 """
@@ -30,6 +30,9 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: common/
+from common.projects import discover_projects
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,15 +52,6 @@ class Selection:
 
     def to_dict(self) -> dict:
         return {"projects": self.projects, "full_suite": self.full_suite}
-
-
-def discover_projects(root: Path = ROOT) -> list[str]:
-    """Every folder under projects/ (hidden folders and __pycache__ aside)."""
-    folder = root / "projects"
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir()
-                  if p.is_dir() and not p.name.startswith((".", "_")))
 
 
 def _matches(path: str, patterns: tuple[str, ...]) -> bool:

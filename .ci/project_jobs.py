@@ -8,17 +8,19 @@
 
 The input is the resolved configuration that `databricks bundle validate -o json` prints (and
 `./mlops validate -o json` too). A job belongs to a project through its bundle tags `project: <name>`
-and `stage: <stage>`, as `common/lifecycle.py` reads them; keys come out in lifecycle stage order,
-one a line. Standard library only, so that CI can run it where only the Databricks CLI is installed.
+and `stage: <stage>`, read by `common/projects.py` as the local lifecycle reads them; keys come out
+in lifecycle stage order, one a line. Standard library only (common/projects.py is too), so that CI
+can run it where only the Databricks CLI is installed.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
-# Lifecycle order; common/lifecycle.py holds the same tuple (tests/test_ci_scripts.py checks it).
-STAGES = ("features", "training", "inference", "monitoring")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: common/
+from common.projects import STAGES, jobs_by_stage
 
 
 class SelectionError(Exception):
@@ -28,23 +30,16 @@ class SelectionError(Exception):
 def project_jobs(config: dict, project: str, stages: list[str] | None = None) -> list[str]:
     """Keys of the jobs tagged `project: <project>` for each of `stages` (default: every stage)."""
     wanted = list(stages or STAGES)
-    jobs = ((config.get("resources") or {}).get("jobs") or {})
-    by_stage: dict[str, list[str]] = {}
-    projects = set()
-    for key, job in jobs.items():
-        tags = (job or {}).get("tags") or {}
-        if tags.get("project"):
-            projects.add(tags["project"])
-        if tags.get("project") == project:
-            by_stage.setdefault(tags.get("stage"), []).append(key)
+    projects = jobs_by_stage((config.get("resources") or {}).get("jobs") or {})
+    by_stage = projects.get(project)
     if not by_stage:
         raise SelectionError(f"no job of the bundle is tagged project: {project} "
-                             f"(tagged projects: {', '.join(sorted(projects)) or 'none'})")
+                             f"(tagged projects: {', '.join(projects) or 'none'})")
     missing = [stage for stage in wanted if stage not in by_stage]
     if missing:
         raise SelectionError(f"project {project} has no job tagged stage: {', '.join(missing)} "
                              f"(its stages: {', '.join(sorted(s for s in by_stage if s))})")
-    return [key for stage in wanted for key in sorted(by_stage[stage])]
+    return [key for stage in wanted for key in by_stage[stage]]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/lifecycle_benchmark.py [--runs 3] [--rerun] [--bytecode cache|inherit]
 
-Lifecycle: `python -m common.cli lifecycle` in a subprocess, each run in a fresh lakehouse (what a new
+Lifecycle: `python -m localrun lifecycle` in a subprocess, each run in a fresh lakehouse (what a new
 user sees); --rerun adds a warm rerun on the same lakehouse. Floor: this file run with --floor-child
 in its own subprocess, doing the same steps in pandas + deltalake + MLflow with no Spark. Wall times
 include process start on both sides. Results go to benchmarks/results/ (git-ignored).
@@ -109,7 +109,14 @@ def floor() -> dict:
             log_plots,
             split_holdout,
         )
-        from projects.churn.validation import PASSED, ValidationOutcome, _evaluate, _picked, _record, thresholds_for
+        from projects.churn.validation import (
+            PASSED,
+            ValidationOutcome,
+            evaluate_model,
+            record_verdict,
+            reported_metrics,
+            thresholds_for,
+        )
 
     def write(df, name):
         assert not df.duplicated([c for c in df.columns if c in (ID, LABEL_TIME, *KEYS)]).any(), name
@@ -160,11 +167,11 @@ def floor() -> dict:
         assert registry.version_by_alias(MODEL, registry.CHAMPION) is None  # fresh store: no Champion yet
         runtime.set_experiment(EXPERIMENT)
         with mlflow.start_run(run_name=f"validate {MODEL} v{version}") as run:
-            candidate = _evaluate(registry.model_uri(MODEL, version), holdout[features + [LABEL]], "candidate")
-            outcome.candidate_metrics = _picked(candidate.metrics, settings)
+            candidate = evaluate_model(registry.model_uri(MODEL, version), holdout[features + [LABEL]], "candidate")
+            outcome.candidate_metrics = reported_metrics(candidate.metrics, settings)
             mlflow.validate_evaluation_results(thresholds_for(settings, False), candidate, None)  # raises if failed
             mlflow.set_tags({"validation_status": outcome.status, "model_version": version})
-        _record(outcome, run.info.run_id)
+        record_verdict(outcome, run.info.run_id)
     with step("deploy (Champion alias)"):
         assert deploy(MODEL, version).promoted
     with step("batch inference"):
@@ -203,7 +210,7 @@ def timed(cmd: list[str], env: dict) -> tuple[float, str]:
 
 
 def run_lifecycle(lakehouse: Path, bytecode: str) -> dict:
-    wall, out = timed([sys.executable, "-m", "common.cli", "lifecycle"], child_env(lakehouse, bytecode))
+    wall, out = timed([sys.executable, "-m", "localrun", "lifecycle"], child_env(lakehouse, bytecode))
     done = DONE_LINE.search(out)
     in_process = float(done.group(1)) if done else None
     tasks = {key: float(seconds) for key, seconds in TASK_LINE.findall(out)}

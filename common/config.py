@@ -8,12 +8,13 @@ misspelt key). Later layers override earlier ones key by key.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import types
 import typing
 from pathlib import Path
 
 import yaml
+
+from common.suggest import closest
 
 GLOBAL_CONFIG = Path(__file__).resolve().parent / "global-config.yml"
 
@@ -85,8 +86,8 @@ def _build(schema, data, origin, prefix):
     for key in data:
         if key not in fields:
             dotted = f"{prefix}{key}"
-            close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = f"; did you mean '{prefix}{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
+            close = closest(key, fields)
+            hint = f"; did you mean '{prefix}{close}'?" if close else f"; known keys: {', '.join(fields)}"
             raise ConfigError(f"{_where(origin, dotted)}: unknown key {dotted!r}{hint}")
     values = {}
     for name, field in fields.items():
@@ -100,35 +101,45 @@ def _build(schema, data, origin, prefix):
 
 
 def _convert(hint, value, origin, dotted):
+    """`value` as the type `hint` declares, or a ConfigError naming the file and the key."""
     origin_type = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, origin, dotted + ".")
     if origin_type in (typing.Union, types.UnionType):
-        options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _convert(option, value, origin, dotted)
-            except ConfigError:
-                continue
-        return _fail(origin, dotted, value, " or ".join(_name(o) for o in options))
+        return _convert_union(typing.get_args(hint), value, origin, dotted)
     if origin_type is typing.Literal:
         if value not in typing.get_args(hint):
             return _fail(origin, dotted, value, "one of " + ", ".join(map(repr, typing.get_args(hint))))
         return value
     if origin_type is dict:
-        _key_type, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
             return _fail(origin, dotted, value, "a mapping")
+        value_type = typing.get_args(hint)[1]
         return {k: _convert(value_type, v, origin, f"{dotted}.{k}") for k, v in value.items()}
     if origin_type is list:
-        (item_type,) = typing.get_args(hint)
         if not isinstance(value, list):
             return _fail(origin, dotted, value, "a list")
+        (item_type,) = typing.get_args(hint)
         return [_convert(item_type, v, origin, f"{dotted}[{i}]") for i, v in enumerate(value)]
+    return _convert_plain(hint, value, origin, dotted)
+
+
+def _convert_union(options, value, origin, dotted):
+    """The first of the union's types that takes the value (None only where the union allows it)."""
+    if value is None and type(None) in options:
+        return None
+    for option in options:
+        if option is type(None):
+            continue
+        try:
+            return _convert(option, value, origin, dotted)
+        except ConfigError:
+            continue
+    return _fail(origin, dotted, value, " or ".join(_name(o) for o in options))
+
+
+def _convert_plain(hint, value, origin, dotted):
+    """A plain type: an int is a float too, a bool is not an int."""
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if hint is typing.Any or (isinstance(value, hint) and not (hint is int and isinstance(value, bool))):

@@ -8,6 +8,9 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from common import runtime
+from common.env import is_databricks
+
 CHALLENGER = "Challenger"
 CHAMPION = "Champion"
 # Unity Catalog names models catalog.schema.model; the local registry is held to the same rule.
@@ -23,16 +26,12 @@ def check_model_name(model_name: str) -> str:
 
 def register(model_uri: str, model_name: str) -> str:
     """Register a logged model as a new version of `model_name`; returns the version."""
-    from common.runtime import configure_mlflow
-
-    configure_mlflow()
+    runtime.configure_mlflow()
     return str(mlflow.register_model(model_uri, check_model_name(model_name)).version)
 
 
 def client() -> MlflowClient:
-    from common.runtime import configure_mlflow
-
-    configure_mlflow()
+    runtime.configure_mlflow()
     return MlflowClient()
 
 
@@ -72,9 +71,7 @@ def model_uri(model_name: str, version: str | int | None = None, alias: str | No
 def list_models(catalog: str, schema: str) -> list[str]:
     """The registered models in `catalog.schema`: from Unity Catalog on a workspace (whose MLflow
     search cannot filter by schema), from the local registry elsewhere."""
-    from common import runtime
-
-    if runtime.is_databricks():
+    if is_databricks():
         listed = runtime.workspace_client().registered_models.list(catalog_name=catalog, schema_name=schema)
         return sorted(model.full_name for model in listed)
     found = client().search_registered_models(filter_string=f"name LIKE '{catalog}.{schema}.%'")
@@ -84,3 +81,20 @@ def list_models(catalog: str, schema: str) -> list[str]:
 def delete_model(model_name: str) -> None:
     """Delete a registered model with all its versions and aliases."""
     client().delete_registered_model(check_model_name(model_name))
+
+
+# How FeatureEngineeringClient.log_model packages a model: a pyfunc wrapper whose predict looks the
+# features up by key (score_batch), with the trained model itself saved inside it.
+FE_LOADER_MODULE = "databricks.feature_store.mlflow_model"
+FE_RAW_MODEL_PATH = "data/feature_store/raw_model"
+
+
+def evaluation_model_uri(model_uri: str) -> str:
+    """The URI of the model that predicts from feature columns, for `mlflow.models.evaluate` on a
+    holdout that already has its features: the raw model inside a FeatureEngineeringClient package
+    (whose wrapper would look the features up again, by keys the holdout does not carry), or the
+    model itself when it was logged locally."""
+    pyfunc = mlflow.models.get_model_info(model_uri).flavors.get("python_function", {})
+    if pyfunc.get("loader_module") == FE_LOADER_MODULE:
+        return f"{model_uri.rstrip('/')}/{FE_RAW_MODEL_PATH}"
+    return model_uri

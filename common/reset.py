@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from common import registry, runtime, tables
+from common.projects import discover_projects
 
 RESETTABLE_TARGETS = ("dev",)
 _DEV_PREFIX = re.compile(r"^\[[^\]/]*\] ")
@@ -20,10 +21,6 @@ class ResetReport:
     tables: list[str] = field(default_factory=list)
 
 
-def projects() -> list[str]:
-    return sorted(p.name for p in (runtime.REPO_ROOT / "projects").iterdir() if (p / "resources").is_dir())
-
-
 def reset_project(spark, project: str, *, catalog: str, experiment_root: str, target: str,
                   schema: str = "") -> ResetReport:
     """Delete the models and tables of the project's schema (`catalog.<schema>`, by default named
@@ -31,9 +28,10 @@ def reset_project(spark, project: str, *, catalog: str, experiment_root: str, ta
     Running it again deletes nothing more."""
     if target not in RESETTABLE_TARGETS:
         raise ValueError(f"reset_project resets the dev environment only; target {target!r} is not reset")
-    if project not in projects():
+    known = discover_projects()
+    if project not in known:
         raise ValueError(f"Unknown project {project!r}; set the job parameter 'project' to one of: "
-                         f"{', '.join(projects())}")
+                         f"{', '.join(known)}")
     import mlflow
 
     schema = schema or project

@@ -2,7 +2,8 @@
 
 On Databricks (detected from DATABRICKS_RUNTIME_VERSION) the runtime's own Spark session,
 `FeatureEngineeringClient`, the workspace MLflow tracking server and the Unity Catalog registry
-are used, and the SDK's `WorkspaceClient` is built on first use, with bounded timeouts. Locally:
+are used, and the SDK's `WorkspaceClient` is built on first use, with bounded timeouts. Locally
+the stand-ins of common.local are chosen, imported here only:
 
 - Spark: a Sail Spark Connect server started in this process (engine ``sail``, the default);
   any Spark Connect URL from ``MLOPS_SPARK_REMOTE`` (Databricks Connect included); or classic JVM
@@ -17,37 +18,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sys
 import warnings
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ENGINES = ("sail", "jvm")
-DELTA_JVM_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
-
-log = logging.getLogger(__name__)
-
-
-def is_databricks() -> bool:
-    return "DATABRICKS_RUNTIME_VERSION" in os.environ
-
-
-def lakehouse_dir() -> Path:
-    path = Path(os.environ.get("MLOPS_LAKEHOUSE") or REPO_ROOT / ".lakehouse").resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def spark_engine() -> str:
-    """Which local engine serves Spark: ``sail``, ``jvm`` or ``remote`` (a Spark Connect URL)."""
-    if os.environ.get("MLOPS_SPARK_REMOTE"):
-        return "remote"
-    engine = os.environ.get("MLOPS_SPARK_ENGINE", "sail").lower()
-    if engine not in ENGINES:
-        raise ValueError(f"MLOPS_SPARK_ENGINE={engine!r} is not an engine; choose one of {', '.join(ENGINES)}")
-    return engine
+from common import tables
+from common.env import is_databricks, lakehouse_dir, spark_engine
 
 
 @lru_cache(maxsize=1)
@@ -61,94 +37,12 @@ def get_spark():
     engine = spark_engine()
     if engine == "remote":
         spark = SparkSession.builder.remote(os.environ["MLOPS_SPARK_REMOTE"]).getOrCreate()
-    elif engine == "jvm":
-        spark = _jvm_session()
     else:
-        spark = SparkSession.builder.remote(_sail_url()).getOrCreate()
-    from common import tables
+        from common.local import spark as local_spark
 
+        spark = local_spark.jvm_session() if engine == "jvm" else local_spark.sail_session()
     tables.register_all(spark)
     return spark
-
-
-_servers: list = []  # keeps the Sail server alive: it shuts down when garbage-collected
-
-
-@lru_cache(maxsize=1)
-def _sail_url() -> str:
-    # Sail runs inside this process on a free port; it stops when the process exits.
-    logging.getLogger("sail").setLevel(logging.WARNING)
-    os.environ.setdefault("RUST_LOG", "error")
-    from pysail.spark import SparkConnectServer
-
-    server = SparkConnectServer(ip="127.0.0.1", port=0)
-    server.start(background=True)
-    _servers.append(server)
-    host, port = server.listening_address
-    return f"sc://{host}:{port}"
-
-
-def _jvm_session():
-    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
-        raise RuntimeError("MLOPS_SPARK_ENGINE=jvm needs Java 17 on PATH or JAVA_HOME; the default engine (sail) needs none")
-    from pyspark.sql import SparkSession
-
-    lakehouse = lakehouse_dir()
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # UDF workers use this environment
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the driver binds to this machine only
-    # `remote("local[*]")` starts a Spark Connect server on a local JVM, so the code path is
-    # the same Spark Connect client as with Sail and Databricks serverless.
-    builder = (
-        SparkSession.builder.remote("local[2]")
-        .config("spark.jars.packages", DELTA_JVM_PACKAGE)
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        # The catalog is in memory (no Derby metastore); local tables are registered in each session.
-        .config("spark.sql.warehouse.dir", str(lakehouse / "spark-warehouse"))
-        # Short local sessions: the quick JIT compiler alone and the serial GC start faster on 2 cores.
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        # Sail and Databricks read and write timestamps in UTC; the JVM would use the machine's zone.
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.connect.grpc.binding.address", "127.0.0.1")  # this machine only
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        # Small local data on 2 cores: few partitions. Delta reads its log in 50 by default.
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.databricks.delta.snapshotPartitions", "2")
-    )
-    log_file = lakehouse / "logs" / "spark-jvm.log"
-    try:
-        with _output_to(log_file), warnings.catch_warnings():
-            # The client sets every option again on the started server, which refuses the
-            # static ones (jars, extensions, warehouse...) it was already started with.
-            warnings.filterwarnings("ignore", message="Failed to set spark")
-            return builder.getOrCreate()
-    except Exception as error:
-        lines = log_file.read_text(errors="replace").splitlines(keepends=True) if log_file.exists() else []
-        tail = "".join(lines[-20:])
-        message = f"The local JVM Spark session did not start; its output is in {log_file}:\n{tail}"
-        raise RuntimeError(message) from error
-
-
-@contextmanager
-def _output_to(log_file: Path):
-    """Send the console output of processes started meanwhile (the JVM and its UDF workers) to
-    `log_file`: Ivy's dependency report, JVM warnings and Spark's logs would flood the jobs' output."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = {fd: os.dup(fd) for fd in (1, 2)}
-    with open(log_file, "ab") as log:
-        for fd in saved:
-            os.dup2(log.fileno(), fd)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for fd, copy in saved.items():
-            os.dup2(copy, fd)
-            os.close(copy)
 
 
 def feature_store_class() -> type:
@@ -157,7 +51,7 @@ def feature_store_class() -> type:
         from databricks.feature_engineering import FeatureEngineeringClient
 
         return FeatureEngineeringClient
-    from common.feature_store import LocalFeatureStoreClient
+    from common.local.feature_store import LocalFeatureStoreClient
 
     return LocalFeatureStoreClient
 
@@ -265,9 +159,9 @@ def get_dbutils():
         from pyspark.dbutils import DBUtils  # only on a Databricks runtime
 
         return DBUtils(get_spark())
-    from common import dbutils_local
+    from common.local import dbutils as local_dbutils
 
-    return dbutils_local.current()
+    return local_dbutils.current()
 
 
 def _notebook_global(name: str):

@@ -13,7 +13,7 @@ import re
 import uuid
 from pathlib import Path
 
-from common import runtime
+from common import env
 
 _PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -33,19 +33,15 @@ def split_name(name: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def _is_local() -> bool:
-    return not runtime.is_databricks() and runtime.spark_engine() != "remote"
-
-
 def location(name: str) -> Path:
     """The Delta folder of a local table."""
-    return runtime.lakehouse_dir().joinpath("tables", *split_name(name))
+    return env.lakehouse_dir().joinpath("tables", *split_name(name))
 
 
 def sql_name(name: str) -> str:
     """How the engine in use spells the table in SQL and in `spark.table`."""
     catalog, schema, table = split_name(name)
-    if _is_local() and runtime.spark_engine() == "jvm":
+    if env.uses_local_tables() and env.spark_engine() == "jvm":
         return f"`{catalog}__{schema}`.`{table}`"
     return f"`{catalog}`.`{schema}`.`{table}`"
 
@@ -55,7 +51,7 @@ def _database(name: str) -> str:
 
 
 def table_exists(spark, name: str) -> bool:
-    if _is_local():
+    if env.uses_local_tables():
         return (location(name) / "_delta_log").is_dir()
     return spark.catalog.tableExists(name)
 
@@ -67,10 +63,10 @@ def register(spark, name: str) -> None:
 
 def register_all(spark) -> list[str]:
     """Register every Delta folder of the lakehouse in a new session."""
-    if not _is_local():
+    if not env.uses_local_tables():
         return []
     names = []
-    for log_dir in sorted((runtime.lakehouse_dir() / "tables").glob("*/*/*/_delta_log")):
+    for log_dir in sorted((env.lakehouse_dir() / "tables").glob("*/*/*/_delta_log")):
         table_dir = log_dir.parent
         name = f"{table_dir.parent.parent.name}.{table_dir.parent.name}.{table_dir.name}"
         register(spark, name)
@@ -81,7 +77,7 @@ def register_all(spark) -> list[str]:
 def read_table(spark, name: str, *, columns: list[str] | tuple[str, ...] = (), non_empty: bool = False):
     """Read a table, failing with one clear message if it, or one of `columns`, is missing."""
     if not table_exists(spark, name):
-        where = f" (no Delta table at {location(name)})" if _is_local() else ""
+        where = f" (no Delta table at {location(name)})" if env.uses_local_tables() else ""
         raise TableNotFoundError(f"Table {name} does not exist{where}")
     df = spark.table(sql_name(name))
     require_columns(df, columns, f"Table {name}")
@@ -114,7 +110,7 @@ def write_table(spark, df, name: str, mode: str = "overwrite") -> None:
     """Write a DataFrame as a Delta table (overwrite or append), creating it if needed."""
     if mode not in ("overwrite", "append"):
         raise ValueError(f"write mode {mode!r} for {name} must be 'overwrite' or 'append'")
-    if not _is_local():
+    if not env.uses_local_tables():
         df.write.format("delta").mode(mode).option("overwriteSchema", mode == "overwrite").saveAsTable(name)
         return
     writer = df.write.format("delta").mode(mode)
@@ -146,8 +142,8 @@ def merge_into(spark, df, name: str, keys: list[str]) -> None:
 def list_tables(spark, catalog: str, schema: str) -> list[str]:
     """The three-level names of the tables in `catalog.schema` (none when the schema is not there)."""
     split_name(f"{catalog}.{schema}.t")  # the same naming rule as tables
-    if _is_local():
-        folder = runtime.lakehouse_dir() / "tables" / catalog / schema
+    if env.uses_local_tables():
+        folder = env.lakehouse_dir() / "tables" / catalog / schema
         return sorted(f"{catalog}.{schema}.{log.parent.name}" for log in folder.glob("*/_delta_log"))
     if not spark.catalog.databaseExists(f"{catalog}.{schema}"):
         return []
@@ -158,7 +154,7 @@ def list_tables(spark, catalog: str, schema: str) -> list[str]:
 def drop_table(spark, name: str) -> None:
     """Remove a table and, locally, its Delta folder."""
     spark.sql(f"DROP TABLE IF EXISTS {sql_name(name)}")
-    if _is_local():
+    if env.uses_local_tables():
         import shutil
 
         folder = location(name)

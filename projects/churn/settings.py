@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.config import ConfigError, load_config
+from common.suggest import did_you_mean
 
 PROJECT_CONFIG = Path(__file__).resolve().parent / "config" / "project.yml"
 
@@ -56,13 +57,10 @@ def load_settings(variant: str | None = None, config_file: Path = PROJECT_CONFIG
 
 
 def _check_hyperparameters(params: dict, config_file: Path) -> None:
-    import difflib
-
     from lightgbm import LGBMClassifier
 
     known = set(LGBMClassifier().get_params())
     for name in params:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, sorted(known), "; did you mean '{}'?")
             raise ConfigError(f"{config_file}: unknown LightGBM parameter 'training.hyperparameters.{name}'{hint}")

@@ -14,7 +14,6 @@ from mlflow.models import MetricThreshold
 from mlflow.models.evaluation.validation import ModelValidationFailedException
 
 from common import registry, runtime
-from common.feature_store import evaluation_model_uri
 from projects.churn.features import LABEL
 from projects.churn.settings import ChurnSettings
 from projects.churn.training import build_training_set, feature_columns, split_holdout
@@ -53,10 +52,11 @@ def thresholds_for(settings: ChurnSettings, with_champion: bool) -> dict[str, Me
     return out
 
 
-def _evaluate(model_uri: str, data, run_name: str):
+def evaluate_model(model_uri: str, data, run_name: str):
+    """`mlflow.models.evaluate` of one model on the holdout, in a nested run named `run_name`."""
     with mlflow.start_run(run_name=run_name, nested=True):
         return mlflow.models.evaluate(
-            model=evaluation_model_uri(model_uri), data=data, targets=LABEL, model_type="classifier",
+            model=registry.evaluation_model_uri(model_uri), data=data, targets=LABEL, model_type="classifier",
             evaluator_config={"log_model_explainability": False},
         )
 
@@ -69,7 +69,7 @@ def validate(spark, fe, settings: ChurnSettings, *, model_name: str, version: st
     outcome = ValidationOutcome(model_name, version, mode, SKIPPED)
     if mode == "disabled":
         outcome.message = "validation disabled"
-        _record(outcome)
+        record_verdict(outcome)
         return outcome
 
     _, pdf = build_training_set(spark, fe, raw_table, feature_table)
@@ -81,13 +81,13 @@ def validate(spark, fe, settings: ChurnSettings, *, model_name: str, version: st
 
     runtime.set_experiment(experiment_name)
     with mlflow.start_run(run_name=f"validate {model_name} v{version}") as run:
-        candidate = _evaluate(registry.model_uri(model_name, version), data, "candidate")
+        candidate = evaluate_model(registry.model_uri(model_name, version), data, "candidate")
         baseline = None
         if champion is not None:
             outcome.champion_version = str(champion.version)
-            baseline = _evaluate(registry.model_uri(model_name, champion.version), data, "champion")
-            outcome.champion_metrics = _picked(baseline.metrics, settings)
-        outcome.candidate_metrics = _picked(candidate.metrics, settings)
+            baseline = evaluate_model(registry.model_uri(model_name, champion.version), data, "champion")
+            outcome.champion_metrics = reported_metrics(baseline.metrics, settings)
+        outcome.candidate_metrics = reported_metrics(candidate.metrics, settings)
         try:
             mlflow.validate_evaluation_results(
                 validation_thresholds=thresholds_for(settings, champion is not None),
@@ -99,18 +99,20 @@ def validate(spark, fe, settings: ChurnSettings, *, model_name: str, version: st
             outcome.status, outcome.message = FAILED, str(failure).strip()
         mlflow.set_tags({"validation_status": outcome.status, "model_version": version})
         outcome_run = run.info.run_id
-    _record(outcome, outcome_run)
+    record_verdict(outcome, outcome_run)
     if outcome.status == FAILED and mode == "enabled":
         raise ModelValidationFailed(f"{model_name} version {version} failed validation: {outcome.message}")
     return outcome
 
 
-def _picked(metrics: dict, settings: ChurnSettings) -> dict[str, float]:
+def reported_metrics(metrics: dict, settings: ChurnSettings) -> dict[str, float]:
+    """The evaluation metrics worth reporting: the thresholded ones and the usual three, rounded."""
     names = set(settings.validation.thresholds) | {"roc_auc", "f1_score", "accuracy_score"}
     return {k: round(float(v), 4) for k, v in metrics.items() if k in names}
 
 
-def _record(outcome: ValidationOutcome, run_id: str | None = None) -> None:
+def record_verdict(outcome: ValidationOutcome, run_id: str | None = None) -> None:
+    """The verdict as tags on the model version: status, mode, metrics, the Champion compared with."""
     tags = {"validation_status": outcome.status, "validation_mode": outcome.mode}
     tags.update({f"validation_{k}": v for k, v in outcome.candidate_metrics.items()})
     if outcome.champion_version:

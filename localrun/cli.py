@@ -1,0 +1,146 @@
+"""Command line for the laptop: `python -m localrun ...` (the ./mlops script runs it).
+
+    run <job> [-t TARGET] [--task T | --from-task T] [--var name=value ...] [--param name=value ...]
+    jobs [-t TARGET]
+    validate [-t TARGET] [--var name=value ...] [-o json]
+    lifecycle [-t TARGET]
+
+Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+
+from localrun.bundle import Bundle, BundleError, find_root, load_bundle
+from localrun.runner import JobFailed, JobRun, run_job, task_order
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected name=value, got '{text}'")
+    return name, value
+
+
+def _load(args: argparse.Namespace) -> Bundle:
+    return load_bundle(find_root(), target=args.target, variables=dict(getattr(args, "var", None) or []))
+
+
+def run(args: argparse.Namespace) -> int:
+    bundle = _load(args)
+    try:
+        result = run_job(bundle, args.job, only_task=args.task, from_task=args.from_task,
+                         job_parameters=dict(args.param or []))
+    except JobFailed as exc:
+        _summary(exc.run, failed=True)
+        if args.traceback and exc.details:
+            print(exc.details, file=sys.stderr, end="")
+        raise
+    _summary(result, failed=False)
+    return 0
+
+
+def _summary(result: JobRun, failed: bool) -> None:
+    verdict = "FAILED" if failed else "succeeded"
+    print(f"\nJob {result.job_key} ({result.job_name}), target {result.target}: {verdict}")
+    width = max(len(k) for k in result.tasks)
+    for task in result.tasks.values():
+        detail = f"{task.duration:.1f} s" if task.status in ("ok", "failed") else task.reason
+        if task.status == "failed":
+            detail += f"  {task.reason}"
+        print(f"  {task.status:<9} {task.task_key:<{width}}  {detail}")
+
+
+def jobs(args: argparse.Namespace) -> int:
+    bundle = _load(args)
+    print(f"Jobs of target {bundle.target}:" + ("" if bundle.jobs else " (none)"))
+    for key, job in sorted(bundle.jobs.items()):
+        print(f"  {key}: {job.get('name', key)}")
+        order = task_order(key, job.get("tasks") or [])
+        print(f"      tasks: {' -> '.join(t['task_key'] for t in order) or '(none)'}")
+    return 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Validate the bundle offline (every target unless -t is given); with -o json, print the
+    target's resolved configuration, like `databricks bundle validate -o json`."""
+    from localrun.validate import default_target, validate_bundle
+
+    root = find_root()
+    variables = dict(args.var or [])
+    if args.output == "json":
+        target = args.target or default_target(root)
+        report = validate_bundle(root, targets=[target], variables=variables)
+        if target in report.bundles:
+            print(json.dumps(report.bundles[target].to_dict(), indent=2, default=str))
+        if not report.ok:
+            print("\n".join(report.lines()), file=sys.stderr)
+    else:
+        report = validate_bundle(root, targets=[args.target] if args.target else None, variables=variables)
+        print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def lifecycle(args: argparse.Namespace) -> int:
+    """Run every example project's jobs in lifecycle order (see localrun/lifecycle.py)."""
+    from localrun.lifecycle import run_lifecycle
+
+    run_lifecycle(_load(args))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlops", description="Run the bundle's jobs on this machine.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument("-t", "--target", help="bundle target (default: the one marked default: true)")
+        sub.set_defaults(func=func)
+        return sub
+
+    def variables(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--var", action="append", type=_key_value, metavar="NAME=VALUE",
+                         help="set a bundle variable (repeatable)")
+
+    sub = command("run", run, "run one job of the bundle locally")
+    sub.add_argument("job", help="job key, as under resources.jobs")
+    which = sub.add_mutually_exclusive_group()
+    which.add_argument("--task", help="run only this task")
+    which.add_argument("--from-task", help="run this task and every task after it")
+    variables(sub)
+    sub.add_argument("--param", action="append", type=_key_value, metavar="NAME=VALUE",
+                     help="set a job parameter (repeatable)")
+    sub.add_argument("--traceback", action="store_true", help="print the failing notebook's traceback")
+
+    variables(command("jobs", jobs, "list the jobs and their tasks"))
+    sub = command("validate", validate, "check the bundle offline: schema, resources, references, notebooks, "
+                                        "stages (every target unless -t is given)")
+    variables(sub)
+    sub.add_argument("-o", "--output", choices=("text", "json"), default="text",
+                     help="json: print the target's resolved configuration (default target unless -t is given)")
+    variables(command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage error (2) or --help (0)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return args.func(args)
+    except (BundleError, JobFailed) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        # Exit fast: the interpreter need not walk every object of mlflow, sklearn and pyspark.
+        gc.freeze()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The task kinds that run locally, one small class each: it checks its configuration before the
+job starts, describes itself in the job's output, and runs. TASK_KINDS is the one table of them;
+a new kind (a Python script, SQL) is one more class here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from common.local.dbutils import LocalDbutils
+from localrun.bundle import BundleError
+from localrun.runner.references import as_parameter, resolve
+from localrun.runner.results import JobRun, TaskRun
+
+if TYPE_CHECKING:
+    from localrun.runner.job import JobRunner
+
+CONDITION_OPS = ("EQUAL_TO", "NOT_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN",
+                 "LESS_THAN_OR_EQUAL")
+
+
+class TaskKind:
+    """One task of a job, of the kind named by `field` (the task's `<kind>_task` key)."""
+
+    field: ClassVar[str]
+
+    def __init__(self, runner: JobRunner, job_key: str, task: dict) -> None:
+        self.runner, self.job_key, self.task = runner, job_key, task
+        self.key: str = task["task_key"]
+        self.spec: dict = task[self.field] or {}
+
+    def check(self, run: JobRun) -> None:
+        """Raise BundleError for anything that would make the task fail for configuration reasons."""
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def run(self, run: JobRun, result: TaskRun) -> None:
+        raise NotImplementedError
+
+    def value(self, value: Any, run: JobRun, where: str, check: bool = False) -> str:
+        """A parameter of this task with its {{...}} references resolved (or, with check, validated)."""
+        return resolve(value, run, self.key, f"{self.field}.{where}", check)
+
+    def error(self, message: str) -> BundleError:
+        return BundleError(f"Task '{self.key}' of job '{self.job_key}'{message}")
+
+
+class NotebookTask(TaskKind):
+    field = "notebook_task"
+
+    def check(self, run: JobRun) -> None:
+        path = self.runner.bundle.notebook_path(self.job_key, self.task)
+        if path.suffix != ".py":
+            raise BundleError(f"Notebook {path.name} of task '{self.key}' in job '{self.job_key}': only "
+                              "Python source notebooks (.py) run locally")
+        for name, value in (self.spec.get("base_parameters") or {}).items():
+            self.value(value, run, f"base_parameters.{name}", check=True)
+
+    def describe(self) -> str:
+        return f"notebook {self.runner.console.path(self.runner.bundle.notebook_path(self.job_key, self.task))}"
+
+    def run(self, run: JobRun, result: TaskRun) -> None:
+        params = {name: self.value(value, run, f"base_parameters.{name}")
+                  for name, value in (self.spec.get("base_parameters") or {}).items()}
+        # Job parameters are pushed down to every notebook task and win over base_parameters (Databricks).
+        params.update(run.parameters)
+        dbutils = LocalDbutils(params, self.key, run.task_values)
+        path = self.runner.bundle.notebook_path(self.job_key, self.task)
+        result.exit_value = self.runner.notebooks.run(path, dbutils)
+
+
+class ConditionTask(TaskKind):
+    field = "condition_task"
+
+    def check(self, run: JobRun) -> None:
+        if self.spec.get("op") not in CONDITION_OPS:
+            raise self.error(f": condition_task op {self.spec.get('op')!r} is not one of {', '.join(CONDITION_OPS)}")
+        for side in ("left", "right"):
+            self.value(self.spec.get(side, ""), run, side, check=True)
+
+    def describe(self) -> str:
+        return f"condition {self.spec.get('left')} {self.spec.get('op')} {self.spec.get('right')}"
+
+    def run(self, run: JobRun, result: TaskRun) -> None:
+        left = self.value(self.spec.get("left", ""), run, "left")
+        right = self.value(self.spec.get("right", ""), run, "right")
+        result.outcome = as_parameter(compare(self.spec["op"], left, right))
+
+
+def compare(op: str, left: str, right: str) -> bool:
+    """As documented for Databricks: EQUAL_TO / NOT_EQUAL compare strings ("12.0" != "12"), the
+    others compare numbers."""
+    if op in ("EQUAL_TO", "NOT_EQUAL"):
+        return (left == right) == (op == "EQUAL_TO")
+    try:
+        a, b = float(left), float(right)
+    except ValueError:
+        raise ValueError(f"condition_task {op} compares numbers, got left={left!r}, right={right!r}") from None
+    return {"GREATER_THAN": a > b, "GREATER_THAN_OR_EQUAL": a >= b, "LESS_THAN": a < b,
+            "LESS_THAN_OR_EQUAL": a <= b}[op]
+
+
+class RunJobTask(TaskKind):
+    field = "run_job_task"
+
+    @property
+    def target(self) -> str:
+        return str(self.spec.get("job_id"))
+
+    def check(self, run: JobRun) -> None:
+        jobs = self.runner.bundle.jobs
+        if self.target not in jobs:
+            raise self.error(f": run_job_task job_id {self.target!r} is not a job of this bundle (use "
+                             f"${{resources.jobs.<key>.id}}); jobs: {', '.join(sorted(jobs))}")
+        if self.target == self.job_key or self.target in self.runner.stack:
+            raise self.error(f" runs job '{self.target}', which is already running: run_job_task cycle")
+        declared = [p["name"] for p in jobs[self.target].get("parameters") or []]
+        for name, value in (self.spec.get("job_parameters") or {}).items():
+            if name not in declared:
+                raise self.error(f" passes job parameter '{name}' to job '{self.target}'; its parameters: "
+                                 f"{', '.join(declared) or '(none)'}")
+            self.value(value, run, f"job_parameters.{name}", check=True)
+
+    def describe(self) -> str:
+        return f"run job {self.spec.get('job_id')}"
+
+    def run(self, run: JobRun, result: TaskRun) -> None:
+        params = {name: self.value(value, run, f"job_parameters.{name}")
+                  for name, value in (self.spec.get("job_parameters") or {}).items()}
+        self.runner.nested(self.job_key).run(self.target, job_parameters=params)
+
+
+TASK_KINDS: dict[str, type[TaskKind]] = {kind.field: kind for kind in (NotebookTask, ConditionTask, RunJobTask)}
+
+
+def task_kind(runner: JobRunner, job_key: str, task: dict) -> TaskKind:
+    """The task as its kind's class; a BundleError names a task with no kind or one that cannot run here."""
+    kinds = [k for k in task if k.endswith("_task")]
+    supported = ", ".join(TASK_KINDS)
+    if not kinds:
+        raise BundleError(f"Task '{task['task_key']}' of job '{job_key}' has no task type; supported types: "
+                          f"{supported}")
+    if kinds[0] not in TASK_KINDS:
+        raise BundleError(f"Task '{task['task_key']}' of job '{job_key}' is a {kinds[0]}, which cannot run "
+                          f"locally; supported types: {supported}")
+    return TASK_KINDS[kinds[0]](runner, job_key, task)

@@ -1,0 +1,120 @@
+"""The churn jobs, run from the bundle through the local runner: bad input fails the right task
+with one clear message and leaves no table or alias half-changed."""
+
+from datetime import datetime
+
+import pytest
+
+from common import registry, tables
+from conftest import ROOT
+from localrun.bundle import load_bundle
+from localrun.runner import JobFailed, run_job
+from projects.churn.data import ingest_raw_data
+
+VARIANTS = ROOT / "projects" / "churn" / "config" / "variants"
+
+
+def _bundle(catalog: str):
+    return load_bundle(ROOT, "dev", variables={"catalog": catalog})
+
+
+def _model(catalog: str) -> str:
+    """The churn model's full name in the dev target (development mode prefixes it per user)."""
+    return f"{catalog}.churn.{_bundle(catalog).resources['registered_models']['churn_model']['name']}"
+
+
+def _run(catalog, job, **kwargs):
+    return run_job(_bundle(catalog), job, out=open("/dev/null", "w"), **kwargs)
+
+
+@pytest.fixture
+def catalog(request):
+    return "jobs_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[-30:].lower()
+
+
+def _land_sample(spark, catalog, transform=None):
+    raw = f"{catalog}.churn.telco_customers"
+    ingest_raw_data(spark, raw, "sample", datetime(2026, 1, 31))
+    if transform:
+        tables.write_table(spark, transform(tables.read_table(spark, raw)), raw)
+    return raw
+
+
+def test_features_job_on_a_missing_raw_table_names_task_and_table(spark, catalog):
+    with pytest.raises(JobFailed) as err:
+        _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    message = str(err.value)
+    assert "compute_features" in message
+    assert f"Table {catalog}.churn.telco_customers does not exist" in message
+    assert not tables.table_exists(spark, f"{catalog}.churn.customer_features")
+
+
+def test_features_job_on_an_empty_raw_table(spark, catalog):
+    _land_sample(spark, catalog, lambda df: df.limit(0))
+    with pytest.raises(JobFailed, match=rf"Table {catalog}.churn.telco_customers has no rows"):
+        _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    assert not tables.table_exists(spark, f"{catalog}.churn.customer_features")
+
+
+def test_training_job_without_a_label_column_fails_in_train_and_registers_nothing(spark, catalog):
+    _land_sample(spark, catalog, lambda df: df.drop("churn"))
+    _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    with pytest.raises(JobFailed) as err:
+        _run(catalog, "churn_model_training")
+    assert "train" in str(err.value) and "has no column 'churn'" in str(err.value)
+    assert "model_validation" in str(err.value)  # named among the tasks not run
+    assert registry.list_models(catalog, "churn") == []  # nothing registered
+
+
+@pytest.fixture
+def typo_variant():
+    path = VARIANTS / "test_typo.yml"
+    path.write_text("training:\n  hyperparameter:\n    n_estimators: 10\n")
+    yield path
+    path.unlink()
+
+
+def test_training_job_with_a_misspelt_config_key_names_file_and_key(spark, catalog, typo_variant):
+    with pytest.raises(JobFailed) as err:
+        _run(catalog, "churn_model_training", job_parameters={"variant": "test_typo"})
+    message = str(err.value)
+    assert str(typo_variant) in message
+    assert "unknown key 'training.hyperparameter'; did you mean 'training.hyperparameters'?" in message
+    assert registry.list_models(catalog, "churn") == []  # nothing registered
+
+
+def test_inference_job_without_a_champion_names_the_model(spark, catalog):
+    _land_sample(spark, catalog)
+    with pytest.raises(JobFailed, match=rf"{_model(catalog)} has no Champion alias"):
+        _run(catalog, "churn_batch_inference")
+    assert not tables.table_exists(spark, f"{catalog}.churn.churn_predictions")
+
+
+@pytest.fixture
+def sample_variants():
+    """Thresholds for the small generated sample: one calm variant, one that misses accuracy."""
+    lenient = "validation:\n  thresholds:\n    roc_auc: {threshold: 0.5}\n    f1_score: {threshold: 0.1}\n"
+    files = {
+        "test_calm": lenient + "monitoring: {min_accuracy: 0.5, min_f1_score: 0.1, max_churn_rate_gap: 0.5}\n",
+        "test_strict": lenient + "monitoring: {min_accuracy: 0.999}\n",
+    }
+    for name, text in files.items():
+        (VARIANTS / f"{name}.yml").write_text(text)
+    yield
+    for name in files:
+        (VARIANTS / f"{name}.yml").unlink()
+
+
+def test_monitoring_retrains_through_its_condition_only_when_a_threshold_is_missed(spark, catalog, sample_variants):
+    _land_sample(spark, catalog)
+    _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    _run(catalog, "churn_model_training", job_parameters={"variant": "test_calm"})
+    _run(catalog, "churn_batch_inference")
+    calm = _run(catalog, "churn_monitoring", job_parameters={"variant": "test_calm"})
+    assert calm.tasks["needs_retraining"].outcome == "false"
+    assert calm.tasks["retrain"].status == "excluded"
+    strict = _run(catalog, "churn_monitoring", job_parameters={"variant": "test_strict"})
+    assert strict.tasks["needs_retraining"].outcome == "true"
+    assert strict.tasks["retrain"].status == "ok"
+    assert registry.get_version(_model(catalog), 2)  # the training job ran again
+    assert tables.read_table(spark, f"{catalog}.churn.monitoring_metrics").count() == 2
