@@ -41,6 +41,11 @@ class TaskKind:
         """A parameter of this task with its {{...}} references resolved (or, with check, validated)."""
         return resolve(value, run, self.key, f"{self.field}.{where}", check)
 
+    def parameters(self, mapping: str, run: JobRun, check: bool = False) -> dict[str, str]:
+        """The spec's parameter mapping (e.g. base_parameters), every value resolved or validated."""
+        return {name: self.value(value, run, f"{mapping}.{name}", check)
+                for name, value in (self.spec.get(mapping) or {}).items()}
+
     def error(self, message: str) -> BundleError:
         return BundleError(f"Task '{self.key}' of job '{self.job_key}'{message}")
 
@@ -53,15 +58,13 @@ class NotebookTask(TaskKind):
         if path.suffix != ".py":
             raise BundleError(f"Notebook {path.name} of task '{self.key}' in job '{self.job_key}': only "
                               "Python source notebooks (.py) run locally")
-        for name, value in (self.spec.get("base_parameters") or {}).items():
-            self.value(value, run, f"base_parameters.{name}", check=True)
+        self.parameters("base_parameters", run, check=True)
 
     def describe(self) -> str:
         return f"notebook {self.runner.console.path(self.runner.bundle.notebook_path(self.job_key, self.task))}"
 
     def run(self, run: JobRun, result: TaskRun) -> None:
-        params = {name: self.value(value, run, f"base_parameters.{name}")
-                  for name, value in (self.spec.get("base_parameters") or {}).items()}
+        params = self.parameters("base_parameters", run)
         # Job parameters are pushed down to every notebook task and win over base_parameters (Databricks).
         params.update(run.parameters)
         dbutils = LocalDbutils(params, self.key, run.task_values)
@@ -115,18 +118,17 @@ class RunJobTask(TaskKind):
         if self.target == self.job_key or self.target in self.runner.stack:
             raise self.error(f" runs job '{self.target}', which is already running: run_job_task cycle")
         declared = [p["name"] for p in jobs[self.target].get("parameters") or []]
-        for name, value in (self.spec.get("job_parameters") or {}).items():
+        for name in self.spec.get("job_parameters") or {}:
             if name not in declared:
                 raise self.error(f" passes job parameter '{name}' to job '{self.target}'; its parameters: "
                                  f"{', '.join(declared) or '(none)'}")
-            self.value(value, run, f"job_parameters.{name}", check=True)
+        self.parameters("job_parameters", run, check=True)
 
     def describe(self) -> str:
         return f"run job {self.spec.get('job_id')}"
 
     def run(self, run: JobRun, result: TaskRun) -> None:
-        params = {name: self.value(value, run, f"job_parameters.{name}")
-                  for name, value in (self.spec.get("job_parameters") or {}).items()}
+        params = self.parameters("job_parameters", run)
         self.runner.nested(self.job_key).run(self.target, job_parameters=params)
 
 
