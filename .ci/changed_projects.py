@@ -16,9 +16,9 @@ Each changed path is sorted by the first rule below that matches it:
                                       databricks.yml, requirements*.txt, pyproject.toml, conftest.py,
                                       mlops, .ci/, a deleted project, a new top-level file, ...
 
-Projects are the folders under projects/ (common/projects.py, standard library only too). When the diff cannot be computed, everything is selected:
-CI tests too much rather than too little. Standard library only, so that CI can run it before any
-environment exists.
+Projects are the folders under projects/, as common/projects.py finds them. When the diff cannot be
+computed, everything is selected: CI tests too much rather than too little. Standard library only
+(common/projects.py too), so that CI can run it before any environment exists.
 """
 from __future__ import annotations
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-import localrun
 from common.local import dbutils as local_dbutils
 from localrun.paths import display_path
 
-_PLATFORM = Path(localrun.__file__).resolve().parent
+_PLATFORM = Path(__file__).resolve().parents[1]  # localrun/
 _DBUTILS = Path(local_dbutils.__file__).resolve()
 
 

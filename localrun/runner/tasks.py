@@ -4,6 +4,8 @@ a new kind (a Python script, SQL) is one more class here."""
 
 from __future__ import annotations
 
+from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from common.local.dbutils import LocalDbutils
@@ -53,23 +55,27 @@ class TaskKind:
 class NotebookTask(TaskKind):
     field = "notebook_task"
 
+    @cached_property
+    def path(self) -> Path:
+        """The notebook file, found (and its header read) once for check, describe and run."""
+        return self.runner.bundle.notebook_path(self.job_key, self.task)
+
     def check(self, run: JobRun) -> None:
-        path = self.runner.bundle.notebook_path(self.job_key, self.task)
+        path = self.path
         if path.suffix != ".py":
             raise BundleError(f"Notebook {path.name} of task '{self.key}' in job '{self.job_key}': only "
                               "Python source notebooks (.py) run locally")
         self.parameters("base_parameters", run, check=True)
 
     def describe(self) -> str:
-        return f"notebook {self.runner.console.path(self.runner.bundle.notebook_path(self.job_key, self.task))}"
+        return f"notebook {self.runner.console.path(self.path)}"
 
     def run(self, run: JobRun, result: TaskRun) -> None:
         params = self.parameters("base_parameters", run)
         # Job parameters are pushed down to every notebook task and win over base_parameters (Databricks).
         params.update(run.parameters)
         dbutils = LocalDbutils(params, self.key, run.task_values)
-        path = self.runner.bundle.notebook_path(self.job_key, self.task)
-        result.exit_value = self.runner.notebooks.run(path, dbutils)
+        result.exit_value = self.runner.notebooks.run(self.path, dbutils)
 
 
 class ConditionTask(TaskKind):
