@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `databricks bundle validate` for each target given, written as one Markdown report that both CI
+# `databricks bundle validate --strict` (a warning fails too) for each target given, written as one Markdown report that both CI
 # platforms post on the pull request. Every target is validated; exits 1 when any of them fails.
 #   bash .ci/bundle_validate.sh REPORT.md staging prod
 set -uo pipefail
@@ -15,7 +15,7 @@ status=0
   echo "### \`databricks bundle validate\`${REVISION:+ at ${REVISION:0:7}}"
 } > "$report"
 for target in "$@"; do
-  if output="$(databricks bundle validate -t "$target" 2>&1)"; then
+  if output="$(databricks bundle validate --strict -t "$target" 2>&1)"; then
     verdict="passed"
   else
     verdict="failed"

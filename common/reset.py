@@ -22,10 +22,10 @@ class ResetReport:
 
 
 def reset_project(spark, project: str, *, catalog: str, experiment_root: str, target: str,
-                  schema: str = "") -> ResetReport:
-    """Delete the models and tables of the project's schema (`catalog.<schema>`, by default named
-    after the project) and its experiments under `experiment_root` (named `<project>-...`).
-    Running it again deletes nothing more."""
+                  schema: str = "", schema_prefix: str = "") -> ResetReport:
+    """Delete the models and tables of the project's schema (`catalog.<schema>`, by default
+    `<schema_prefix><project>`, as development mode names it) and its experiments under
+    `experiment_root` (named `<project>-...`). Running it again deletes nothing more."""
     if target not in RESETTABLE_TARGETS:
         raise ValueError(f"reset_project resets the dev environment only; target {target!r} is not reset")
     known = discover_projects()
@@ -34,7 +34,7 @@ def reset_project(spark, project: str, *, catalog: str, experiment_root: str, ta
                          f"{', '.join(known)}")
     import mlflow
 
-    schema = schema or project
+    schema = schema or f"{schema_prefix}{project}"
     runtime.configure_mlflow()
     report = ResetReport(
         models=registry.list_models(catalog, schema),

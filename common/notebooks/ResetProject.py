@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 # COMMAND ----------
 
 dbutils.widgets.text("project", "", "Project to reset")
-dbutils.widgets.text("schema", "", "Schema (default: the project's name)")
+dbutils.widgets.text("schema", "", "Schema (default: the prefix and the project's name)")
+dbutils.widgets.text("schema_prefix", "", "Schema name prefix (dev_<you>_ in development mode)")
 dbutils.widgets.text("catalog", "dev", "Catalog")
 dbutils.widgets.text("experiment_root", "", "Experiment folder")
 dbutils.widgets.text("target", "dev", "Bundle target")
@@ -40,6 +41,7 @@ report = reset_project(
     experiment_root=dbutils.widgets.get("experiment_root"),
     target=dbutils.widgets.get("target"),
     schema=dbutils.widgets.get("schema"),
+    schema_prefix=dbutils.widgets.get("schema_prefix"),
 )
 for kind in ("models", "experiments", "tables"):
     dbutils.jobs.taskValues.set(f"deleted_{kind}", getattr(report, kind))

@@ -14,6 +14,14 @@ class BundleError(Exception):
     """A mistake in the bundle configuration; the message names the file and the key."""
 
 
+class MissingVariable(BundleError):
+    """A variable with no value for the target: no default, no target value, no --var, no BUNDLE_VAR_."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 def format_key(path: KeyPath) -> str:
     """("resources", "jobs", "x", "tasks", 0) -> "resources.jobs.x.tasks[0]"."""
     text = ""

@@ -1,6 +1,7 @@
-"""load_bundle: databricks.yml and its includes read, the target's overrides merged, the CLI's
-defaults and name prefixes added, `${...}` resolved, and the jobs checked (task keys, local
-notebooks) the way `databricks bundle validate` does; bundle_files lists the files it reads.
+"""load_bundle: databricks.yml and its includes read, the target's overrides merged, variables
+resolved, the CLI's presets, defaults and permissions applied, `${resources...}` resolved last, and
+the jobs checked (task keys, local notebooks) the way `databricks bundle validate` does;
+bundle_files lists the files it reads.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from localrun.bundle.errors import BundleError
 from localrun.bundle.model import Bundle
 from localrun.bundle.notebooks import notebook_tasks
 from localrun.bundle.origins import Origins
+from localrun.bundle.permissions import apply_bundle_permissions, fix_permissions
+from localrun.bundle.presets import apply_presets, job_defaults, mode_presets
 from localrun.bundle.resolve import Resolver
 from localrun.bundle.sources import included_files, read_sources
 from localrun.bundle.targets import apply_target, choose_target, variable_values
-from localrun.bundle.workspace import prefix_names, workspace_defaults
+from localrun.bundle.workspace import local_user, short_name, workspace_defaults
 from localrun.bundle.yaml_files import read_yaml, root_file_of
 from localrun.paths import display_path
 
@@ -49,9 +52,8 @@ def load_bundle(root: Path | str, target: str | None = None, variables: dict[str
                       permissions=chosen.extras["permissions"], files=sources.files,
                       variable_declarations=sources.declarations, origins=origins)
     values = variable_values(sources, target, chosen.variables, variables or {}, origins, root)
-    workspace = workspace_defaults(chosen.workspace)
-    prefix_names(sources.resources, chosen.extras["presets"] or {}, chosen.mode)
-
+    user = local_user()
+    workspace = workspace_defaults(chosen.workspace, user)
     tree = {
         "bundle": {**(config.get("bundle") or {}), "target": target},
         "workspace": workspace,
@@ -59,7 +61,15 @@ def load_bundle(root: Path | str, target: str | None = None, variables: dict[str
         "variables": {n: {**d, "value": values[n]} for n, d in sources.declarations.items()},
         "resources": sources.resources,
     }
-    resolver = Resolver(tree, origins, root, sorted(sources.declarations))
+    # As the CLI: variables first, then what the mode and presets add, then ${resources...}.
+    resolver = Resolver(tree, origins, root, sorted(sources.declarations), keep_resources=True)
+    resolved = {key: resolver.value(chosen.extras[key], (key,)) for key in ("run_as", "presets", "permissions")}
+    presets = mode_presets(resolved["presets"], chosen.mode, short_name(user))
+    resources = resolver.value(sources.resources, ("resources",))
+    apply_presets(resources, presets)
+    job_defaults(resources, resolved["run_as"])
+    overlaps = apply_bundle_permissions(resources, resolved["permissions"])
+    fix_permissions(resources, user)
     bundle = Bundle(
         root=root,
         name=name,
@@ -67,17 +77,35 @@ def load_bundle(root: Path | str, target: str | None = None, variables: dict[str
         targets=list(root_targets),
         mode=chosen.mode,
         variables={n: resolver.reference(f"var.{n}", ("variables", n)) for n in sources.declarations},
-        resources=resolver.value(sources.resources, ("resources",)),
+        resources=Resolver({**tree, "resources": resources}, origins, root, []).value(resources, ("resources",)),
         workspace=resolver.value(workspace, ("workspace",)),
-        run_as=resolver.value(chosen.extras["run_as"], ("run_as",)),
-        presets=resolver.value(chosen.extras["presets"], ("presets",)),
-        permissions=resolver.value(chosen.extras["permissions"], ("permissions",)),
+        run_as=resolved["run_as"],
+        presets=presets or None,
+        permissions=resolved["permissions"],
         files=sources.files,
         variable_declarations=sources.declarations,
         origins=origins,
+        unresolved_resources=resources,
+        permission_overlaps=overlaps,
     )
+    bundle.variable_defaults = _shown_defaults(bundle, sources.declarations, chosen.variables)
     _check_jobs(bundle)
     return bundle
+
+
+def _shown_defaults(bundle: Bundle, declarations: dict, target_values: dict) -> dict:
+    """Each variable's default as the CLI shows it: the target's value replaces the declared one, and
+    it is shown resolved when it is where the value came from (not --var or BUNDLE_VAR_x)."""
+    shown = {}
+    for name, declaration in declarations.items():
+        if not isinstance(bundle.origin_of(("variables", name)), str):
+            shown[name] = bundle.variables[name]
+        elif name in target_values:
+            raw = target_values[name][0]
+            shown[name] = raw["default"] if isinstance(raw, dict) and "default" in raw else raw
+        elif "default" in declaration:
+            shown[name] = declaration["default"]
+    return shown
 
 
 def bundle_files(root: Path | str) -> list[Path]:

@@ -14,6 +14,7 @@ from typing import Any
 from localrun.bundle.errors import BundleError, KeyPath, format_key, name_list
 from localrun.bundle.notebooks import extension_hint, header_problem, notebook_tasks
 from localrun.bundle.origins import Origins, origin_name
+from localrun.bundle.permissions import Overlap
 from localrun.paths import display_path
 
 
@@ -35,6 +36,10 @@ class Bundle:
     files: list[Path] = field(default_factory=list)
     variable_declarations: dict[str, dict] = field(default_factory=dict, repr=False)
     origins: Origins = field(default_factory=Origins, repr=False)
+    # The resources as `databricks bundle validate -o json` shows them: ${resources...} unresolved.
+    unresolved_resources: dict[str, dict[str, dict]] | None = field(default=None, repr=False)
+    permission_overlaps: list[Overlap] = field(default_factory=list, repr=False)
+    variable_defaults: dict[str, Any] = field(default_factory=dict, repr=False)  # as the CLI shows them
 
     @property
     def jobs(self) -> dict[str, dict]:
@@ -74,30 +79,46 @@ class Bundle:
     def to_dict(self) -> dict:
         """The resolved configuration, like `databricks bundle validate -o json` (notebook paths
         translated to workspace paths, without extension, as the CLI deploys them)."""
-        resources = copy.deepcopy(self.resources)
+        resources = copy.deepcopy(self.resources if self.unresolved_resources is None else self.unresolved_resources)
         for job_key, job in resources.get("jobs", {}).items():
-            for path, task in notebook_tasks(job, ("resources", "jobs", job_key)):
+            # The same walk over the resolved job (to find the file) and the shown one (to rewrite).
+            walk = ("resources", "jobs", job_key)
+            for (path, task), (_, shown) in zip(notebook_tasks(self.jobs[job_key], walk), notebook_tasks(job, walk)):
                 if not self.in_bundle(task):
                     continue
                 local = self.local_notebook(path, job_key, task)
                 if local.is_relative_to(self.root):
                     relative = local.relative_to(self.root).with_suffix("").as_posix()
-                    task["notebook_task"]["notebook_path"] = f"{self.workspace['file_path']}/{relative}"
-        variables = {}
-        for name, value in self.variables.items():
-            declared = self.variable_declarations.get(name, {})
-            variables[name] = {k: declared[k] for k in ("description", "type", "default") if k in declared}
-            variables[name]["value"] = value
+                    shown["notebook_task"]["notebook_path"] = f"{self.workspace['file_path']}/{relative}"
+        for schema in resources.get("schemas", {}).values():
+            if (schema.get("lifecycle") or {}).get("prevent_destroy") is False:
+                del schema["lifecycle"]["prevent_destroy"]  # the CLI leaves out a false setting
+        bundle: dict[str, Any] = {"name": self.name, "target": self.target, "environment": self.target}
+        if self.mode:
+            bundle["mode"] = self.mode
+        if self.mode == "development":
+            bundle["deployment"] = {"lock": {"enabled": False}}
         out: dict[str, Any] = {
-            "bundle": {"name": self.name, "target": self.target, **({"mode": self.mode} if self.mode else {})},
+            "bundle": bundle,
             "workspace": copy.deepcopy(self.workspace),
-            "variables": variables,
+            "variables": self._variables_shown(),
             "resources": resources,
         }
         for key in ("run_as", "presets", "permissions"):
             if getattr(self, key):
                 out[key] = copy.deepcopy(getattr(self, key))
         return out
+
+    def _variables_shown(self) -> dict:
+        """Each variable as the CLI shows it: description, type, default (see variable_defaults), value."""
+        shown = {}
+        for name, value in self.variables.items():
+            declared = self.variable_declarations.get(name, {})
+            shown[name] = {k: declared[k] for k in ("description", "type") if k in declared}
+            if name in self.variable_defaults:
+                shown[name]["default"] = self.variable_defaults[name]
+            shown[name]["value"] = value
+        return shown
 
     def in_bundle(self, task: dict) -> bool:
         """False for notebooks taken from a Git source or an absolute workspace path outside the bundle."""

@@ -19,8 +19,11 @@ REFERENCE = re.compile(r"\$\{([^${}]*)\}")
 class Resolver:
     """Resolves ${...} references against the configuration tree, recursively, with cycle detection."""
 
-    def __init__(self, tree: dict, origins: Origins, root: Path, declared: list[str]) -> None:
+    def __init__(self, tree: dict, origins: Origins, root: Path, declared: list[str], *,
+                 keep_resources: bool = False) -> None:
         self.tree = tree
+        # The CLI resolves ${resources...} only at deploy: `validate -o json` shows them as written.
+        self.keep_resources = keep_resources
         self.origins = origins
         self.root = root
         self.declared = declared
@@ -37,12 +40,15 @@ class Resolver:
         return node
 
     def string(self, text: str, path: KeyPath) -> Any:
-        matches = list(REFERENCE.finditer(text))
+        matches = [m for m in REFERENCE.finditer(text) if not self._kept(m.group(1))]
         if not matches:
             return text
         if len(matches) == 1 and matches[0].group(0) == text:  # exactly one reference keeps its type
             return self.reference(matches[0].group(1), path)
-        return REFERENCE.sub(lambda m: self._text(m.group(1), path), text)
+        return REFERENCE.sub(lambda m: m.group(0) if self._kept(m.group(1)) else self._text(m.group(1), path), text)
+
+    def _kept(self, ref: str) -> bool:
+        return self.keep_resources and ref.startswith("resources.")
 
     def _text(self, ref: str, path: KeyPath) -> str:
         value = self.reference(ref, path)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localrun.bundle.errors import BundleError, name_list
+from localrun.bundle.errors import BundleError, MissingVariable, name_list
 from localrun.bundle.origins import Origins, merge_override
 from localrun.bundle.sources import Sources, as_mapping
 from localrun.paths import display_path
@@ -98,9 +98,9 @@ def variable_values(sources: Sources, target: str, target_values: dict, given: d
         else:
             origin = None
         if values.get(name) is None:
-            raise BundleError(f"Variable '{name}' has no value for target {target}: give it a default in "
-                              f"{declared_file}, a value under targets.{target}.variables, --var {name}=... or "
-                              f"the environment variable {env}")
+            raise MissingVariable(f"Variable '{name}' ({declared_file}) has no value for target {target}: set the "
+                                  f"environment variable {env}=..., pass --var {name}=..., or give it a value "
+                                  f"under targets.{target}.variables", name)
         origins.record(("variables", name), origin)
     return values
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from localrun.bundle import BundleError, bundle_files, choose_target, load_bundle, read_yaml_lines
+from localrun.bundle import BundleError, MissingVariable, bundle_files, choose_target, load_bundle, read_yaml_lines
 from localrun.paths import display_path
+from localrun.validate.access import access_problems, missing_variable_problem
 from localrun.validate.files import BundleFile, Locator, as_dict, file_problem, read_files
 from localrun.validate.jobs import job_problems
 from localrun.validate.problems import Problem, Report, merge_problems, overlaps
@@ -67,14 +68,19 @@ def _target_problems(root: Path, target: str, variables: dict[str, str] | None, 
         # Most often a consequence of a problem found above (an undeclared variable, a missing
         # notebook): report the loader's own message only when nothing else explains it, and go
         # on checking the target's jobs as written.
-        if not static:
+        if isinstance(exc, MissingVariable):
+            problems.append(missing_variable_problem(exc, files, target))
+        elif not static:
             problems.append(Problem(files[0].rel, None, "", f"cannot resolve the configuration: {exc}", (target,)))
         try:
             bundle = load_bundle(root, target=target, variables=variables, resolve=False)
         except BundleError:
             return problems
     located = Locator(bundle, {f.path: f for f in files})
-    for problem in [*class_problems(bundle, located), *job_problems(bundle, located)]:
+    checks = [*class_problems(bundle, located), *job_problems(bundle, located)]
+    if target in report.bundles:
+        checks += access_problems(bundle, located)
+    for problem in checks:
         if not any(overlaps(problem, other) for other in static):
             problems.append(problem)
     return problems

@@ -19,7 +19,9 @@ def dev(spark, request):
     suffix = request.node.name.replace("test_", "")[:20]
     variables = {"catalog": f"reset_{suffix}", "experiment_root": f"/tests/reset/{suffix}"}
     bundle = load_bundle(ROOT, "dev", variables=variables)
-    ingest_raw_data(spark, f"{variables['catalog']}.churn.telco_customers", "sample", datetime(2026, 1, 31))
+    variables["schema"] = bundle.resources["schemas"]["churn"]["name"]  # dev_<you>_churn
+    ingest_raw_data(spark, f"{variables['catalog']}.{variables['schema']}.telco_customers", "sample",
+                    datetime(2026, 1, 31))
     quiet = open("/dev/null", "w")
     run_job(bundle, "churn_feature_engineering", only_task="compute_features", out=quiet)
     run_job(bundle, "churn_model_training", only_task="train", job_parameters={"variant": "quick"}, out=quiet)
@@ -27,33 +29,34 @@ def dev(spark, request):
     quiet.close()
 
 
-def _assets(spark, catalog, experiment_root):
+def _assets(spark, catalog, schema, experiment_root):
     experiments = mlflow.search_experiments(filter_string=f"name LIKE '{experiment_root}/%'")
-    return (registry.list_models(catalog, "churn"), [e.name for e in experiments],
-            tables.list_tables(spark, catalog, "churn"))
+    return (registry.list_models(catalog, schema), [e.name for e in experiments],
+            tables.list_tables(spark, catalog, schema))
 
 
 def test_reset_job_deletes_the_projects_models_experiments_and_tables(spark, dev):
     bundle, variables, quiet = dev
-    catalog, root = variables["catalog"], variables["experiment_root"]
+    catalog, schema, root = variables["catalog"], variables["schema"], variables["experiment_root"]
     other = f"{catalog}.other.kept"  # another schema of the same catalog stays
     tables.write_table(spark, spark.range(3), other)
-    models, experiments, churn_tables = _assets(spark, catalog, root)
+    models, experiments, churn_tables = _assets(spark, catalog, schema, root)
     resolved = bundle.to_dict()["resources"]
-    assert models == [f"{catalog}.churn.{resolved['registered_models']['churn_model']['name']}"]
+    assert models == [f"{catalog}.{schema}.{resolved['registered_models']['churn_model']['name']}"]
     assert experiments == [resolved["experiments"]["churn_experiment"]["name"]]
-    assert models[0].startswith(f"{catalog}.churn.dev_") and "/[dev " in experiments[0]  # per-user names
-    assert churn_tables == [f"{catalog}.churn.customer_features", f"{catalog}.churn.telco_customers"]
+    assert schema.startswith("dev_") and models[0].startswith(f"{catalog}.{schema}.dev_")  # per-user names
+    assert "/[dev " in experiments[0]
+    assert churn_tables == [f"{catalog}.{schema}.customer_features", f"{catalog}.{schema}.telco_customers"]
 
     run = run_job(bundle, "reset_project", job_parameters={"project": "churn"}, out=quiet)
 
     values = run.tasks["reset_project"].values
     assert (values["deleted_models"], values["deleted_experiments"], values["deleted_tables"]) == (
         models, experiments, churn_tables)
-    assert _assets(spark, catalog, root) == ([], [], [])
+    assert _assets(spark, catalog, schema, root) == ([], [], [])
     assert tables.read_table(spark, other).count() == 3
     # Afresh: the same names can be used again, and the model starts again at version 1.
-    ingest_raw_data(spark, f"{catalog}.churn.telco_customers", "sample", datetime(2026, 1, 31))
+    ingest_raw_data(spark, f"{catalog}.{schema}.telco_customers", "sample", datetime(2026, 1, 31))
     run_job(bundle, "churn_feature_engineering", only_task="compute_features", out=quiet)
     again = run_job(bundle, "churn_model_training", only_task="train", job_parameters={"variant": "quick"}, out=quiet)
     assert str(again.tasks["train"].values["model_version"]) == "1"
@@ -61,7 +64,8 @@ def test_reset_job_deletes_the_projects_models_experiments_and_tables(spark, dev
 
 def test_a_second_reset_deletes_nothing_more(spark, dev):
     _, variables, _ = dev
-    kwargs = {"catalog": variables["catalog"], "experiment_root": variables["experiment_root"], "target": "dev"}
+    kwargs = {"catalog": variables["catalog"], "experiment_root": variables["experiment_root"], "target": "dev",
+              "schema": variables["schema"]}
     assert reset_project(spark, "churn", **kwargs).tables
     again = reset_project(spark, "churn", **kwargs)
     assert (again.models, again.experiments, again.tables) == ([], [], [])
@@ -93,11 +97,19 @@ def test_only_dev_has_the_reset_job(target):
 
 def test_reset_of_a_project_whose_schema_variable_is_renamed(spark):
     bundle = load_bundle(ROOT, "dev", variables={"catalog": "reset_renamed", "churn_schema": "telco"})
-    ingest_raw_data(spark, "reset_renamed.telco.telco_customers", "sample", datetime(2026, 1, 31))
+    schema = bundle.resources["schemas"]["churn"]["name"]
+    assert schema.endswith("_telco")  # dev_<you>_telco
+    ingest_raw_data(spark, f"reset_renamed.{schema}.telco_customers", "sample", datetime(2026, 1, 31))
     with open("/dev/null", "w") as quiet:
         run_job(bundle, "churn_feature_engineering", only_task="compute_features", out=quiet)
-        assert tables.list_tables(spark, "reset_renamed", "telco") == [
-            "reset_renamed.telco.customer_features", "reset_renamed.telco.telco_customers"]
-        run = run_job(bundle, "reset_project", job_parameters={"project": "churn", "schema": "telco"}, out=quiet)
+        assert tables.list_tables(spark, "reset_renamed", schema) == [
+            f"reset_renamed.{schema}.customer_features", f"reset_renamed.{schema}.telco_customers"]
+        run = run_job(bundle, "reset_project", job_parameters={"project": "churn", "schema": schema}, out=quiet)
     assert len(run.tasks["reset_project"].values["deleted_tables"]) == 2
-    assert tables.list_tables(spark, "reset_renamed", "telco") == []
+    assert tables.list_tables(spark, "reset_renamed", schema) == []
+
+
+def test_the_reset_job_finds_the_developers_own_schema(monkeypatch):
+    monkeypatch.setenv("DATABRICKS_USER", "Jane.O-Brien+ml@example.com")
+    task = load_bundle(ROOT, "dev").jobs["reset_project"]["tasks"][0]
+    assert task["notebook_task"]["base_parameters"]["schema_prefix"] == "dev_jane_o_brien_ml_"

@@ -217,8 +217,9 @@ def test_variable_without_value_is_an_error(repo):
     text = (repo / "databricks.yml").read_text().replace("    default: dev\n", "")
     (repo / "databricks.yml").write_text(text)
     assert load_bundle(repo, target="prod").variables["catalog"] == "prod"
-    with pytest.raises(BundleError, match=r"Variable 'catalog' has no value for target dev: give it a default "
-                                          r"in databricks.yml, .*--var catalog=.*BUNDLE_VAR_catalog"):
+    with pytest.raises(BundleError, match=r"Variable 'catalog' \(databricks.yml\) has no value for target dev: set "
+                                          r"the environment variable BUNDLE_VAR_catalog=.*--var catalog=.*"
+                                          r"under targets.dev.variables"):
         load_bundle(repo, target="dev")
 
 

@@ -355,12 +355,31 @@ def test_integration_deploys_test_then_runs_the_project_feature_and_training_job
     assert job["concurrency"] == {"group": "integration-test-${{ matrix.project }}", "cancel-in-progress": False}
 
 
+def _validate_commands(text: str) -> list[str]:
+    """Each `databricks bundle validate` that a pipeline or CI script runs (not names, comments or echoes)."""
+    found = []
+    for line in text.splitlines():
+        if re.match(r"\s*(#|-?\s*(name|displayName):|echo )", line) or "databricks bundle validate" not in line:
+            continue
+        found.append(line.strip())
+    return found
+
+
+def test_every_bundle_validate_is_strict_so_a_warning_fails_ci():
+    files = [*WORKFLOWS.glob("*.yml"), *AZURE.rglob("*.yml"), *(REPO / ".ci").glob("*.sh")]
+    commands = [c for f in files for c in _validate_commands(f.read_text())]
+    assert len(commands) >= 6, commands  # deploy (both platforms), integration (both), the report script
+    assert all("--strict" in c for c in commands), [c for c in commands if "--strict" not in c]
+    assert _validate_commands("      - run: databricks bundle validate -t prod") == [
+        "- run: databricks bundle validate -t prod"]  # a planted non-strict call is found
+
+
 def test_deploys_run_in_the_protected_environment_of_their_target():
     workflows = load_workflows()
     deploy = workflows["bundle-deploy.yml"]["jobs"]["deploy"]
     assert deploy["environment"] == "${{ inputs.target }}"
     runs = [step.get("run", "") for step in deploy["steps"]]
-    assert runs.index('databricks bundle validate -t "$TARGET"') < runs.index('databricks bundle deploy -t "$TARGET"')
+    assert runs.index('databricks bundle validate --strict -t "$TARGET"') < runs.index('databricks bundle deploy -t "$TARGET"')
     assert deploy["concurrency"]["cancel-in-progress"] is False
 
 

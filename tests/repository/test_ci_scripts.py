@@ -79,9 +79,10 @@ def test_input_that_is_not_json_is_reported():
 # --- .ci/bundle_validate.sh, with a stand-in `databricks` that fails for prod
 
 FAKE_CLI = """#!/usr/bin/env bash
-# stand-in for `databricks bundle validate -t TARGET`
-if [ "$4" = "prod" ]; then echo "Error: no workspace host for target prod" >&2; exit 1; fi
-echo "Name: mlops-monorepo"; echo "Target: $4"; echo "Validation OK!"
+# stand-in for `databricks bundle validate --strict -t TARGET` (anything but --strict is refused)
+if [ "$3" != "--strict" ]; then echo "Error: the report must validate with --strict" >&2; exit 2; fi
+if [ "$5" = "prod" ]; then echo "Error: no workspace host for target prod" >&2; exit 1; fi
+echo "Name: mlops-monorepo"; echo "Target: $5"; echo "Validation OK!"
 """
 
 

@@ -17,8 +17,10 @@ from mlflow import MlflowClient
 from conftest import ROOT
 from localrun.bundle import load_bundle
 
-# What the dev target names the model: development mode prefixes it with the user's short name.
-MODEL = f"dev.churn.{load_bundle(ROOT, 'dev').resources['registered_models']['churn_model']['name']}"
+# What the dev target names the schema and the model: development mode prefixes them per user.
+_DEV = load_bundle(ROOT, "dev").resources
+SCHEMA = f"dev.{_DEV['schemas']['churn']['name']}"
+MODEL = f"{SCHEMA}.{_DEV['registered_models']['churn_model']['name']}"
 TELCO_ROWS = 7043
 
 
@@ -53,10 +55,10 @@ def _check_first_run(output: str, lakehouse) -> None:
                  f"batch_inference.rows_scored: {TELCO_ROWS}", "check_metrics.retrain: false"):
         assert line in output, output[-3000:]
 
-    features = _table(lakehouse, "dev.churn.customer_features")
+    features = _table(lakehouse, f"{SCHEMA}.customer_features")
     assert len(features) == TELCO_ROWS
     assert not features.duplicated(["customer_id", "feature_timestamp"]).any()
-    predictions = _table(lakehouse, "dev.churn.churn_predictions")
+    predictions = _table(lakehouse, f"{SCHEMA}.churn_predictions")
     assert len(predictions) == TELCO_ROWS
     assert set(predictions.model_version) == {"1"} and set(predictions.model_name) == {MODEL}
 
@@ -76,12 +78,12 @@ def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(tmp_path):
     second = _mlops("sail", lakehouse, "lifecycle")
     assert "model_validation.validation_status: FAILED" in second
     assert "model_deployment.promoted: False" in second
-    assert len(_table(lakehouse, "dev.churn.customer_features")) == TELCO_ROWS
-    assert len(_table(lakehouse, "dev.churn.churn_predictions")) == TELCO_ROWS
+    assert len(_table(lakehouse, f"{SCHEMA}.customer_features")) == TELCO_ROWS
+    assert len(_table(lakehouse, f"{SCHEMA}.churn_predictions")) == TELCO_ROWS
     registry = _registry(lakehouse)
     assert str(registry.get_model_version_by_alias(MODEL, "Champion").version) == "1"
     assert str(registry.get_model_version_by_alias(MODEL, "Challenger").version) == "2"
-    assert len(_table(lakehouse, "dev.churn.monitoring_metrics")) == 2  # one check per run
+    assert len(_table(lakehouse, f"{SCHEMA}.monitoring_metrics")) == 2  # one check per run
 
 
 @pytest.mark.e2e
@@ -94,6 +96,6 @@ def test_lifecycle_on_classic_spark_and_a_rerun_merges_into_its_tables(tmp_path)
 
     rerun = _mlops("jvm", lakehouse, "run", "churn_feature_engineering", "--task", "compute_features")
     assert "succeeded" in rerun
-    features = _table(lakehouse, "dev.churn.customer_features")
+    features = _table(lakehouse, f"{SCHEMA}.customer_features")
     assert len(features) == TELCO_ROWS
     assert not features.duplicated(["customer_id", "feature_timestamp"]).any()

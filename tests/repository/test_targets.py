@@ -32,12 +32,42 @@ def test_shared_targets_run_as_the_service_principal_in_their_own_catalog(target
     assert all(job["email_notifications"]["on_failure"] for job in bundle.jobs.values())
 
 
-def test_prod_grants_the_ml_engineers_group():
-    assert load_bundle(ROOT, "prod").to_dict()["permissions"] == [{"group_name": "ml-engineers", "level": "CAN_MANAGE"}]
+SP = "11111111-2222-3333-4444-555555555555"  # conftest gives it, as CI does
+
+
+@pytest.mark.parametrize("target", ["test", "staging", "prod"])
+def test_production_targets_deploy_where_only_the_service_principal_writes(target, monkeypatch):
+    monkeypatch.setenv("DATABRICKS_USER", SP)  # CI deploys as the service principal
+    resolved = load_bundle(ROOT, target).to_dict()
+    assert resolved["workspace"]["root_path"] == f"/Workspace/Users/{SP}/.bundle/mlops-monorepo/{target}"
+    # The code folder and every job and experiment: the principal manages, the group only looks.
+    assert resolved["permissions"] == [{"service_principal_name": SP, "level": "CAN_MANAGE"},
+                                       {"group_name": "ml-engineers", "level": "CAN_VIEW"}]
+    resources = resolved["resources"]
+    for job in resources["jobs"].values():
+        assert job["permissions"] == [{"level": "IS_OWNER", "service_principal_name": SP},
+                                      {"level": "CAN_VIEW", "group_name": "ml-engineers"}]
+        assert job["run_as"] == {"service_principal_name": SP}
+    assert resources["experiments"]["churn_experiment"]["permissions"] == [
+        {"level": "CAN_MANAGE", "service_principal_name": SP}, {"level": "CAN_READ", "group_name": "ml-engineers"}]
+    # Unity Catalog: the group reads the schema's tables and loads its models; destroy protects data.
+    schema = resources["schemas"]["churn"]
+    assert schema["grants"] == [{"principal": "ml-engineers", "privileges": ["USE_SCHEMA", "SELECT", "EXECUTE"]}]
+    assert schema["lifecycle"] == ({"prevent_destroy": True} if target in ("staging", "prod") else {})
+
+
+def test_production_targets_need_the_service_principal(monkeypatch):
+    from localrun.bundle import MissingVariable
+
+    monkeypatch.delenv("BUNDLE_VAR_service_principal")
+    assert load_bundle(ROOT, "dev").mode == "development"  # dev does not use it
+    with pytest.raises(MissingVariable, match=r"Variable 'service_principal' \(databricks.yml\) has no value for "
+                                              r"target prod: set the environment variable BUNDLE_VAR_service_principal"):
+        load_bundle(ROOT, "prod")
 
 
 def test_dev_is_per_user(monkeypatch):
-    monkeypatch.setenv("DATABRICKS_USER", "ada.lovelace@example.com")
+    monkeypatch.setenv("DATABRICKS_USER", "Ada.Lovelace@example.com")
     bundle = load_bundle(ROOT)
     assert (bundle.target, bundle.mode) == ("dev", "development")
     names = {key: job["name"] for key, job in bundle.jobs.items()}
@@ -45,28 +75,26 @@ def test_dev_is_per_user(monkeypatch):
     assert all(name.startswith("[dev ada_lovelace] dev-churn-") for name in names.values())
     resources = bundle.to_dict()["resources"]
     experiment = resources["experiments"]["churn_experiment"]["name"]
-    assert experiment == ("/Workspace/Users/ada.lovelace@example.com/.bundle/mlops-monorepo/dev/experiments/"
+    assert experiment == ("/Workspace/Users/Ada.Lovelace@example.com/.bundle/mlops-monorepo/dev/experiments/"
                           "[dev ada_lovelace] churn-experiment")
-    # Unity Catalog names take the prefix in the CLI's normalised form, and the jobs use it.
+    # Unity Catalog names take the prefix in the CLI's normalised form: a schema of one's own.
+    assert resources["schemas"]["churn"]["name"] == "dev_ada_lovelace_churn"
     assert resources["registered_models"]["churn_model"]["name"] == "dev_ada_lovelace_churn_model"
+    # -o json leaves ${resources...} for deploy time, as the CLI does; the runner resolves them.
     training = resources["jobs"]["churn_model_training"]["tasks"][0]["notebook_task"]["base_parameters"]
-    assert training["model_name"] == "dev.churn.dev_ada_lovelace_churn_model"
-    assert training["experiment_name"] == experiment
-    assert all(n.startswith("dev.") for n in _names(bundle))
-
-
-@pytest.mark.parametrize(("prefix", "catalog_prefix"), [
-    ("[dev ${workspace.current_user.short_name}] ", "dev_${workspace.current_user.short_name}_"),
-    ("[Team A] ", "team_a_"),
-    ("ci-", "ci_"),
-])
-def test_unity_catalog_names_take_the_prefix_normalised_as_the_cli_does(prefix, catalog_prefix):
-    from localrun.bundle import catalog_prefix_of
-
-    assert catalog_prefix_of(prefix) == catalog_prefix
+    assert training["model_name"] == "dev.${resources.schemas.churn.name}.${resources.registered_models.churn_model.name}"
+    resolved = bundle.jobs["churn_model_training"]["tasks"][0]["notebook_task"]["base_parameters"]
+    assert resolved["model_name"] == "dev.dev_ada_lovelace_churn.dev_ada_lovelace_churn_model"
+    assert resolved["experiment_name"] == experiment
+    assert all(n.startswith("dev.dev_ada_lovelace_churn.") for n in _names(bundle))
+    # Development mode's presets: a dev tag, schedules paused, no permissions to manage.
+    assert all(job["tags"]["dev"] == "ada_lovelace" for job in resources["jobs"].values())
+    assert resources["jobs"]["churn_feature_engineering"]["schedule"]["pause_status"] == "PAUSED"
+    assert "permissions" not in resources["jobs"]["churn_feature_engineering"]
 
 
 def test_production_targets_keep_names_as_written():
     resources = load_bundle(ROOT, "prod").to_dict()["resources"]
     assert resources["registered_models"]["churn_model"]["name"] == "churn_model"
-    assert resources["experiments"]["churn_experiment"]["name"] == "/Shared/mlops-monorepo/prod/churn-experiment"
+    assert resources["schemas"]["churn"]["name"] == "churn"
+    assert resources["jobs"]["churn_feature_engineering"]["schedule"]["pause_status"] == "UNPAUSED"

@@ -18,9 +18,18 @@ def _bundle(catalog: str):
     return load_bundle(ROOT, "dev", variables={"catalog": catalog})
 
 
+def _schema(catalog: str) -> str:
+    """The churn schema in the dev target: development mode prefixes it per user (dev_<you>_churn)."""
+    return _bundle(catalog).resources["schemas"]["churn"]["name"]
+
+
+def _ns(catalog: str) -> str:
+    return f"{catalog}.{_schema(catalog)}"
+
+
 def _model(catalog: str) -> str:
     """The churn model's full name in the dev target (development mode prefixes it per user)."""
-    return f"{catalog}.churn.{_bundle(catalog).resources['registered_models']['churn_model']['name']}"
+    return f"{_ns(catalog)}.{_bundle(catalog).resources['registered_models']['churn_model']['name']}"
 
 
 def _run(catalog, job, **kwargs):
@@ -33,7 +42,7 @@ def catalog(request):
 
 
 def _land_sample(spark, catalog, transform=None):
-    raw = f"{catalog}.churn.telco_customers"
+    raw = f"{_ns(catalog)}.telco_customers"
     ingest_raw_data(spark, raw, "sample", datetime(2026, 1, 31))
     if transform:
         tables.write_table(spark, transform(tables.read_table(spark, raw)), raw)
@@ -45,15 +54,15 @@ def test_features_job_on_a_missing_raw_table_names_task_and_table(spark, catalog
         _run(catalog, "churn_feature_engineering", only_task="compute_features")
     message = str(err.value)
     assert "compute_features" in message
-    assert f"Table {catalog}.churn.telco_customers does not exist" in message
-    assert not tables.table_exists(spark, f"{catalog}.churn.customer_features")
+    assert f"Table {_ns(catalog)}.telco_customers does not exist" in message
+    assert not tables.table_exists(spark, f"{_ns(catalog)}.customer_features")
 
 
 def test_features_job_on_an_empty_raw_table(spark, catalog):
     _land_sample(spark, catalog, lambda df: df.limit(0))
-    with pytest.raises(JobFailed, match=rf"Table {catalog}.churn.telco_customers has no rows"):
+    with pytest.raises(JobFailed, match=rf"Table {_ns(catalog)}.telco_customers has no rows"):
         _run(catalog, "churn_feature_engineering", only_task="compute_features")
-    assert not tables.table_exists(spark, f"{catalog}.churn.customer_features")
+    assert not tables.table_exists(spark, f"{_ns(catalog)}.customer_features")
 
 
 def test_training_job_without_a_label_column_fails_in_train_and_registers_nothing(spark, catalog):
@@ -63,7 +72,7 @@ def test_training_job_without_a_label_column_fails_in_train_and_registers_nothin
         _run(catalog, "churn_model_training")
     assert "train" in str(err.value) and "has no column 'churn'" in str(err.value)
     assert "model_validation" in str(err.value)  # named among the tasks not run
-    assert registry.list_models(catalog, "churn") == []  # nothing registered
+    assert registry.list_models(catalog, _schema(catalog)) == []  # nothing registered
 
 
 @pytest.fixture
@@ -80,14 +89,14 @@ def test_training_job_with_a_misspelt_config_key_names_file_and_key(spark, catal
     message = str(err.value)
     assert str(typo_variant) in message
     assert "unknown key 'training.hyperparameter'; did you mean 'training.hyperparameters'?" in message
-    assert registry.list_models(catalog, "churn") == []  # nothing registered
+    assert registry.list_models(catalog, _schema(catalog)) == []  # nothing registered
 
 
 def test_inference_job_without_a_champion_names_the_model(spark, catalog):
     _land_sample(spark, catalog)
     with pytest.raises(JobFailed, match=rf"{_model(catalog)} has no Champion alias"):
         _run(catalog, "churn_batch_inference")
-    assert not tables.table_exists(spark, f"{catalog}.churn.churn_predictions")
+    assert not tables.table_exists(spark, f"{_ns(catalog)}.churn_predictions")
 
 
 @pytest.fixture
@@ -117,4 +126,4 @@ def test_monitoring_retrains_through_its_condition_only_when_a_threshold_is_miss
     assert strict.tasks["needs_retraining"].outcome == "true"
     assert strict.tasks["retrain"].status == "ok"
     assert registry.get_version(_model(catalog), 2)  # the training job ran again
-    assert tables.read_table(spark, f"{catalog}.churn.monitoring_metrics").count() == 2
+    assert tables.read_table(spark, f"{_ns(catalog)}.monitoring_metrics").count() == 2
