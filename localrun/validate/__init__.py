@@ -11,7 +11,9 @@ reported as `file:line: key.path: message`:
 3. what a schema cannot see: every `${var.x}` is declared, every `${resources.kind.key...}`
    (`run_job_task.job_id` included) names a declared resource, every local notebook exists, every
    `depends_on` names a task of its job, job names are unique per target, every target's mode is
-   development or production, and every project under projects/ declares all its stages.
+   development or production, and every project under projects/ declares all its stages; and who
+   can change what a target runs: no production root under /Workspace/Shared, a real service
+   principal, each principal's level given in one place.
 
     run.py         validate_bundle and default_target: the layers in order, one Report
     problems.py    Problem and Report: merged across targets, sorted, printed
@@ -21,6 +23,7 @@ reported as `file:line: key.path: message`:
     semantic.py    layer 3a: variables, references, notebooks, target modes
     projects.py    layer 3a: every project's stages and resources
     jobs.py        layer 3b: depends_on, cycles, unique job names
+    access.py      layer 3c: shared production roots, the service principal, overlapping permissions
     wording.py     how messages show a value and the names a user could have meant
 """
 
