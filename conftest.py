@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+END_TO_END = "tests/repository/test_lifecycle_e2e.py"
 sys.path.insert(0, str(ROOT))
 
 # Before anything imports common.runtime: tests never touch the user's own lakehouse.
@@ -42,11 +43,26 @@ def schema(request) -> str:
 
 def pytest_collection_modifyitems(items):
     """Coverage counts what the shared code's own tests (tests/) exercise; a project's tests test the
-    project, and run untraced (pytest-cov's no_cover), which also spares them the tracer's cost."""
+    project, and run untraced (pytest-cov's no_cover), which also spares them the tracer's cost.
+    The end-to-end tests go first, so that on two workers one starts on them at once (below)."""
     projects = ROOT / "projects"
     for item in items:
         if item.path.is_relative_to(projects):
             item.add_marker(pytest.mark.no_cover)
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)  # stable: e2e first
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """On several workers (./mlops test): the end-to-end tests, which spend their time in processes of
+    their own, are one unit for one worker, and every other test is a unit of its own for whichever
+    worker is free. (xdist's `loadgroup` does this by marker, but not under pytest 9.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class EndToEndApart(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return END_TO_END if nodeid.startswith(END_TO_END) else nodeid
+
+    return EndToEndApart(config, log)
 
 
 def pytest_sessionfinish(session, exitstatus):

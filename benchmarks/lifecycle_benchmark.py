@@ -85,31 +85,19 @@ def floor() -> dict:
         steps[name] = round(time.perf_counter() - began, 3)
 
     with step("import libraries"):
-        import lightgbm
         import mlflow
         import pandas as pd
         import pyarrow as pa
         from deltalake import DeltaTable, write_deltalake
-    with step(SPARK_IMPORTS):  # not the floor's own need: projects/churn/training.py imports them at the top
+    with step(SPARK_IMPORTS):  # not the floor's own need: common/lifecycle/ imports them at the top
         import databricks.feature_engineering  # noqa: F401
         import pyspark.sql.functions  # noqa: F401
     with step("import project modules"):
         from common import registry, runtime, tables
-        from projects.churn.data import RAW_COLUMNS, load_telco
-        from projects.churn.deployment import deploy
-        from projects.churn.features import KEYS, LABEL
-        from projects.churn.settings import load_settings
-        from projects.churn.training import (
-            ID,
-            LABEL_TIME,
-            PIP_REQUIREMENTS,
-            SKOPS_TRUSTED_TYPES,
-            classification_metrics,
-            feature_columns,
-            log_plots,
-            split_holdout,
-        )
-        from projects.churn.validation import (
+        from common.lifecycle.deployment import deploy
+        from common.lifecycle.metrics import holdout_metrics, log_plots
+        from common.lifecycle.training_set import feature_columns, split_holdout
+        from common.lifecycle.validation import (
             PASSED,
             ValidationOutcome,
             evaluate_model,
@@ -117,6 +105,10 @@ def floor() -> dict:
             reported_metrics,
             thresholds_for,
         )
+        from projects.churn.data import RAW_COLUMNS, load_telco
+        from projects.churn.features import KEYS, LABEL
+        from projects.churn.model import ID, LABEL_TIME, SPEC
+        from projects.churn.settings import load_settings
 
     def write(df, name):
         assert not df.duplicated([c for c in df.columns if c in (ID, LABEL_TIME, *KEYS)]).any(), name
@@ -142,23 +134,23 @@ def floor() -> dict:
         pdf = point_in_time(spine, read(FEATURES)).drop(columns=[LABEL_TIME]).sort_values(ID, ignore_index=True)
     with step("split + fit lightgbm"):
         settings = load_settings()
-        train_rows, holdout = split_holdout(pdf, settings.holdout_fraction, settings.seed)
-        features = feature_columns(pdf)
+        train_rows, holdout = split_holdout(SPEC, pdf, settings.holdout_fraction, settings.seed)
+        features = feature_columns(SPEC, pdf)
         X, y = train_rows[features], train_rows[LABEL]
         params = dict(settings.training.hyperparameters)
-        model = lightgbm.LGBMClassifier(**params, random_state=settings.seed, verbose=-1).fit(X, y)
+        model = SPEC.make_model(params, settings.seed).fit(X, y)
     with step("mlflow store + experiment"):
         runtime.set_experiment(EXPERIMENT)  # sqlite store in the lakehouse, as the lifecycle
     with step("log + register model"):
         with mlflow.start_run(run_name="train"):
             mlflow.log_params({**params, "seed": settings.seed, "training_rows": len(X), "holdout_rows": len(holdout)})
-            metrics = classification_metrics(model, holdout[features], holdout[LABEL])
+            metrics = holdout_metrics(SPEC, model, holdout[features], holdout[LABEL])
             mlflow.log_metrics(metrics)
-            log_plots(model, holdout[features], holdout[LABEL])
+            log_plots(SPEC, model, holdout[features], holdout[LABEL])
             info = mlflow.sklearn.log_model(
                 model, name="model", registered_model_name=MODEL,
                 signature=mlflow.models.infer_signature(X, model.predict(X)), input_example=X.head(5),
-                pip_requirements=PIP_REQUIREMENTS, skops_trusted_types=SKOPS_TRUSTED_TYPES,
+                pip_requirements=list(SPEC.pip_requirements), skops_trusted_types=list(SPEC.skops_trusted_types),
             )
         version = str(info.registered_model_version)
         registry.set_alias(MODEL, registry.CHALLENGER, version)
@@ -167,8 +159,8 @@ def floor() -> dict:
         assert registry.version_by_alias(MODEL, registry.CHAMPION) is None  # fresh store: no Champion yet
         runtime.set_experiment(EXPERIMENT)
         with mlflow.start_run(run_name=f"validate {MODEL} v{version}") as run:
-            candidate = evaluate_model(registry.model_uri(MODEL, version), holdout[features + [LABEL]], "candidate")
-            outcome.candidate_metrics = reported_metrics(candidate.metrics, settings)
+            candidate = evaluate_model(SPEC, registry.model_uri(MODEL, version), holdout[features + [LABEL]], "candidate")
+            outcome.candidate_metrics = reported_metrics(SPEC, candidate.metrics, settings)
             mlflow.validate_evaluation_results(thresholds_for(settings, False), candidate, None)  # raises if failed
             mlflow.set_tags({"validation_status": outcome.status, "model_version": version})
         record_verdict(outcome, run.info.run_id)
@@ -262,7 +254,7 @@ def benchmark(args) -> dict:
     summary = {"lifecycle_median_s": median(lifecycle), "floor_median_s": median(floors),
                "rerun_median_s": median(reruns), "target_ratio": TARGET_RATIO}
     summary["ratio"] = round(summary["lifecycle_median_s"] / summary["floor_median_s"], 2)
-    # The floor imports projects/churn/training.py, which drags in pyspark and databricks.feature_engineering.
+    # The floor imports common/lifecycle/, which drags in pyspark and databricks.feature_engineering.
     spark_imports = statistics.median(r["steps"][SPARK_IMPORTS] for r in floors)
     summary["ratio_without_floor_spark_imports"] = round(
         summary["lifecycle_median_s"] / (summary["floor_median_s"] - spark_imports), 2)

@@ -17,9 +17,6 @@ from mlflow import MlflowClient
 from conftest import ROOT
 from localrun.bundle import load_bundle
 
-# Run in one worker when the suite is spread over several (pytest -n): they start their own processes.
-pytestmark = pytest.mark.xdist_group("e2e")
-
 # What the dev target names the schema and the model: development mode prefixes them per user.
 _DEV = load_bundle(ROOT, "dev").resources
 SCHEMA = f"dev.{_DEV['schemas']['churn']['name']}"

@@ -140,7 +140,7 @@ def test_every_notebook_finds_the_repository_code_and_its_requirements(probed, l
     for notebook, modules in found.items():
         assert modules[0] == f"{root}/common", f"{notebook}: {modules[0]}"
         assert all(m.startswith(root) for m in modules), (notebook, modules)
-    assert {"common.runtime", "common.tables", "projects.churn.training"} <= set(result["modules"])
+    assert {"common.runtime", "common.tables", "common.lifecycle.training", "projects.churn.model"} <= set(result["modules"])
     for name, file in result["modules"].items():
         assert file.startswith(root), f"{name} does not import from the {layout}: {file}"
     assert result["platform"] == [], "the laptop platform was imported on the workspace's path"
@@ -149,7 +149,8 @@ def test_every_notebook_finds_the_repository_code_and_its_requirements(probed, l
 def test_the_deployed_bundle_holds_no_laptop_platform_code():
     deployed = _bundle_files()
     assert "common/runtime.py" in deployed and "requirements.txt" in deployed
-    assert "projects/churn/training.py" in deployed and "projects/churn/notebooks/Train.py" in deployed
+    assert "common/lifecycle/training.py" in deployed and "projects/churn/notebooks/Train.py" in deployed
+    assert "tools/databricks_cli_check.py" not in deployed
     laptop_only = ("localrun/", "common/local/", "tests/", "benchmarks/", ".ci/", ".github/", ".azure/",
                    ".lakehouse/", ".venv/")
     assert not [f for f in deployed if f.startswith(laptop_only) or "/tests/" in f]

@@ -28,12 +28,14 @@ dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
 
 # COMMAND ----------
 
+from common.lifecycle.inference import batch_inference
 from common.runtime import feature_store_client
-from projects.churn.inference import batch_inference
+from projects.churn.model import SPEC
 
 result = batch_inference(
     spark,
     feature_store_client(),
+    SPEC,
     model_name=dbutils.widgets.get("model_name"),
     input_table=dbutils.widgets.get("input_table"),
     output_table=dbutils.widgets.get("output_table"),

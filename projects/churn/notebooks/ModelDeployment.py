@@ -26,7 +26,7 @@ dbutils.widgets.text("model_version", "", "Model version (default: the Train tas
 
 # COMMAND ----------
 
-from projects.churn.deployment import deploy
+from common.lifecycle.deployment import deploy
 
 version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
 outcome = deploy(dbutils.widgets.get("model_name"), version)

@@ -32,14 +32,16 @@ dbutils.widgets.text("variant", "", "Config variant")
 
 # COMMAND ----------
 
+from common.lifecycle.validation import validate
 from common.runtime import feature_store_client
+from projects.churn.model import SPEC
 from projects.churn.settings import load_settings
-from projects.churn.validation import validate
 
 version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
 outcome = validate(
     spark,
     feature_store_client(),
+    SPEC,
     load_settings(dbutils.widgets.get("variant")),
     model_name=dbutils.widgets.get("model_name"),
     version=version,

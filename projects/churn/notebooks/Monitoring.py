@@ -29,11 +29,13 @@ dbutils.widgets.text("variant", "", "Config variant")
 
 # COMMAND ----------
 
-from projects.churn.monitoring import monitor
+from common.lifecycle.monitoring import monitor
+from projects.churn.model import SPEC
 from projects.churn.settings import load_settings
 
 result = monitor(
     spark,
+    SPEC,
     load_settings(dbutils.widgets.get("variant")).monitoring,
     predictions_table=dbutils.widgets.get("predictions_table"),
     labels_table=dbutils.widgets.get("labels_table"),

@@ -30,13 +30,15 @@ dbutils.widgets.text("variant", "", "Config variant")
 
 # COMMAND ----------
 
+from common.lifecycle.training import train
 from common.runtime import feature_store_client
+from projects.churn.model import SPEC
 from projects.churn.settings import load_settings
-from projects.churn.training import train
 
 result = train(
     spark,
     feature_store_client(),
+    SPEC,
     load_settings(dbutils.widgets.get("variant")),
     raw_table=dbutils.widgets.get("raw_table"),
     feature_table=dbutils.widgets.get("feature_table"),

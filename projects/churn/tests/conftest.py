@@ -5,11 +5,13 @@ from datetime import datetime
 
 import pytest
 
+from common.lifecycle.settings import Threshold
+from common.lifecycle.training import train
 from common.runtime import feature_store_client
 from projects.churn.data import ingest_raw_data
 from projects.churn.features import write_features
-from projects.churn.settings import Threshold, load_settings
-from projects.churn.training import train
+from projects.churn.model import SPEC
+from projects.churn.settings import load_settings
 
 SNAPSHOT = datetime(2026, 1, 31)
 
@@ -55,5 +57,5 @@ def settings():
 def trained(spark, fe, shared, settings, request):
     """A model of this test's own (so aliases never leak between tests), trained once."""
     name = "".join(c if c.isalnum() else "_" for c in request.node.name)[:40].lower()
-    return train(spark, fe, settings, raw_table=shared.raw, feature_table=shared.features,
+    return train(spark, fe, SPEC, settings, raw_table=shared.raw, feature_table=shared.features,
                  model_name=f"test.churn_models.{name}", experiment_name=shared.experiment)

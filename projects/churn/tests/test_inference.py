@@ -2,12 +2,13 @@ import pytest
 from pyspark.sql import functions as F
 
 from common import registry, tables
-from projects.churn.inference import batch_inference
+from common.lifecycle.inference import batch_inference
+from projects.churn.model import SPEC
 
 
 def test_no_champion_is_a_clear_error_and_writes_nothing(spark, fe, shared, trained, schema):
     with pytest.raises(LookupError, match=rf"{trained.model_name} has no Champion alias"):
-        batch_inference(spark, fe, model_name=trained.model_name, input_table=shared.raw,
+        batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw,
                         output_table=f"{schema}.predictions")
     assert not tables.table_exists(spark, f"{schema}.predictions")
 
@@ -15,9 +16,9 @@ def test_no_champion_is_a_clear_error_and_writes_nothing(spark, fe, shared, trai
 def test_scores_every_row_with_the_champion_and_a_rerun_adds_none(spark, fe, shared, trained, schema):
     registry.set_alias(trained.model_name, "Champion", trained.version)
     out = f"{schema}.predictions"
-    first = batch_inference(spark, fe, model_name=trained.model_name, input_table=shared.raw, output_table=out)
+    first = batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw, output_table=out)
     assert first.rows_scored == first.table_rows == 600
-    again = batch_inference(spark, fe, model_name=trained.model_name, input_table=shared.raw, output_table=out)
+    again = batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw, output_table=out)
     assert again.table_rows == 600
     df = tables.read_table(spark, out)
     assert {"customer_id", "observed_at", "prediction", "model_name", "model_version", "scored_at"} <= set(df.columns)
@@ -26,11 +27,11 @@ def test_scores_every_row_with_the_champion_and_a_rerun_adds_none(spark, fe, sha
     # The predictions agree with the model applied to the training set's own features.
     import mlflow
 
-    from projects.churn.training import build_training_set, feature_columns
+    from common.lifecycle.training_set import build_training_set, feature_columns
 
-    _, pdf = build_training_set(spark, fe, shared.raw, shared.features)
+    _, pdf = build_training_set(spark, fe, SPEC, shared.raw, shared.features)
     model = mlflow.sklearn.load_model(registry.model_uri(trained.model_name, trained.version))
-    expected = dict(zip(pdf.customer_id, model.predict(pdf[feature_columns(pdf)]).astype(float)))
+    expected = dict(zip(pdf.customer_id, model.predict(pdf[feature_columns(SPEC, pdf)]).astype(float)))
     got = {r.customer_id: r.prediction for r in df.collect()}
     assert got == expected
 
@@ -40,5 +41,5 @@ def test_empty_input_table_is_named(spark, fe, shared, trained, schema):
     empty = f"{schema}.empty"
     tables.write_table(spark, tables.read_table(spark, shared.raw).limit(0), empty)
     with pytest.raises(ValueError, match=rf"Table {empty} has no rows"):
-        batch_inference(spark, fe, model_name=trained.model_name, input_table=empty, output_table=f"{schema}.p")
+        batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=empty, output_table=f"{schema}.p")
     assert not tables.table_exists(spark, f"{schema}.p")

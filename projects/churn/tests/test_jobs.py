@@ -104,8 +104,8 @@ def sample_variants():
     """Thresholds for the small generated sample: one calm variant, one that misses accuracy."""
     lenient = "validation:\n  thresholds:\n    roc_auc: {threshold: 0.5}\n    f1_score: {threshold: 0.1}\n"
     files = {
-        "test_calm": lenient + "monitoring: {min_accuracy: 0.5, min_f1_score: 0.1, max_churn_rate_gap: 0.5}\n",
-        "test_strict": lenient + "monitoring: {min_accuracy: 0.999}\n",
+        "test_calm": lenient + "monitoring: {minimum: {accuracy: 0.5, f1_score: 0.1}, maximum: {churn_rate_gap: 0.5}}\n",
+        "test_strict": lenient + "monitoring: {minimum: {accuracy: 0.999}}\n",
     }
     for name, text in files.items():
         (VARIANTS / f"{name}.yml").write_text(text)

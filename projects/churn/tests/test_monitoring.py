@@ -1,15 +1,16 @@
 import pytest
 
 from common import registry, tables
-from projects.churn.inference import batch_inference
-from projects.churn.monitoring import check_thresholds, monitor, quality_metrics
-from projects.churn.settings import Monitoring
+from common.lifecycle.inference import batch_inference
+from common.lifecycle.monitoring import check_limits, monitor, quality_metrics
+from common.lifecycle.settings import Monitoring
+from projects.churn.model import SPEC
 
 
 def test_quality_metrics_from_predictions_and_outcomes(spark):
     pairs = spark.createDataFrame(
         [(1.0, 1), (1.0, 1), (1.0, 0), (0.0, 1), (0.0, 0), (0.0, 0), (0.0, 0), (0.0, 0)], "prediction double, churn int")
-    m = quality_metrics(pairs)
+    m = quality_metrics(SPEC, pairs)
     assert m["accuracy"] == 6 / 8
     assert m["precision"] == 2 / 3 and m["recall"] == 2 / 3
     assert m["f1_score"] == pytest.approx(2 / 3)
@@ -18,20 +19,20 @@ def test_quality_metrics_from_predictions_and_outcomes(spark):
 
 def test_each_missed_threshold_is_a_reason_to_retrain():
     metrics = {"accuracy": 0.6, "f1_score": 0.5, "predicted_churn_rate": 0.1, "observed_churn_rate": 0.3}
-    reasons = check_thresholds(metrics, Monitoring(min_accuracy=0.7, min_f1_score=0.4, max_churn_rate_gap=0.1))
-    assert reasons == ["accuracy 0.600 < 0.7", "churn rate gap 0.200 > 0.1"]
-    assert check_thresholds(metrics, Monitoring(min_accuracy=0.5, max_churn_rate_gap=0.3)) == []
+    limits = Monitoring(minimum={"accuracy": 0.7, "f1_score": 0.4}, maximum={"churn_rate_gap": 0.1})
+    assert check_limits(SPEC, metrics, limits) == ["accuracy 0.600 < 0.7", "churn_rate_gap 0.200 > 0.1"]
+    assert check_limits(SPEC, metrics, Monitoring(minimum={"accuracy": 0.5}, maximum={"churn_rate_gap": 0.3})) == []
 
 
 def test_monitor_the_champion_and_keep_a_history(spark, fe, shared, trained, schema):
     registry.set_alias(trained.model_name, "Champion", trained.version)
     predictions, history = f"{schema}.predictions", f"{schema}.monitoring"
-    batch_inference(spark, fe, model_name=trained.model_name, input_table=shared.raw, output_table=predictions)
-    first = monitor(spark, Monitoring(min_accuracy=0.0, min_f1_score=0.0, max_churn_rate_gap=1.0),
+    batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw, output_table=predictions)
+    first = monitor(spark, SPEC, Monitoring(minimum={"accuracy": 0.0, "f1_score": 0.0}, maximum={"churn_rate_gap": 1.0}),
                     predictions_table=predictions, labels_table=shared.raw, monitoring_table=history)
     assert (first.model_name, first.model_version, first.labelled_rows) == (trained.model_name, trained.version, 600)
     assert not first.retrain and 0.5 < first.metrics["accuracy"] <= 1
-    strict = monitor(spark, Monitoring(min_accuracy=0.999), predictions_table=predictions,
+    strict = monitor(spark, SPEC, Monitoring(minimum={"accuracy": 0.999}), predictions_table=predictions,
                      labels_table=shared.raw, monitoring_table=history)
     assert strict.retrain and strict.reasons[0].startswith("accuracy")
     rows = tables.read_table(spark, history).orderBy("checked_at").collect()
@@ -41,13 +42,13 @@ def test_monitor_the_champion_and_keep_a_history(spark, fe, shared, trained, sch
 
 def test_nothing_to_monitor_is_named(spark, shared, schema):
     with pytest.raises(LookupError, match=rf"Table {schema}.predictions does not exist"):
-        monitor(spark, Monitoring(), predictions_table=f"{schema}.predictions", labels_table=shared.raw,
+        monitor(spark, SPEC, Monitoring(), predictions_table=f"{schema}.predictions", labels_table=shared.raw,
                 monitoring_table=f"{schema}.monitoring")
     unrelated = spark.createDataFrame([("X1", "1")], "customer_id string, model_version string").selectExpr(
         "customer_id", "timestamp'2020-01-01 00:00:00' AS observed_at", "1.0 AS prediction",
         "'m' AS model_name", "model_version", "current_timestamp() AS scored_at")
     tables.write_table(spark, unrelated, f"{schema}.predictions")
     with pytest.raises(ValueError, match="has a known outcome .* nothing to monitor yet"):
-        monitor(spark, Monitoring(), predictions_table=f"{schema}.predictions", labels_table=shared.raw,
+        monitor(spark, SPEC, Monitoring(), predictions_table=f"{schema}.predictions", labels_table=shared.raw,
                 monitoring_table=f"{schema}.monitoring")
     assert not tables.table_exists(spark, f"{schema}.monitoring")

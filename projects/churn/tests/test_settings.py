@@ -12,11 +12,16 @@ def test_project_settings_load_and_the_quick_variant_overrides_one_key():
     assert base.validation.thresholds["roc_auc"].threshold == 0.75
 
 
-def test_misspelt_lightgbm_parameter_names_file_and_key(tmp_path):
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("num_leaves:", "num_leafs:",
+     r"unknown LightGBM parameter 'training.hyperparameters.num_leafs'; did you mean 'num_leaves'\?"),
+    ("churn_rate_gap: 0.1", "churn_rate_gapp: 0.1",
+     r"'monitoring.maximum.churn_rate_gapp' is no metric that monitoring measures; did you mean 'churn_rate_gap'\?"),
+])
+def test_misspelt_names_name_file_and_key(tmp_path, old, new, message):
     config = tmp_path / "project.yml"
-    config.write_text(PROJECT_CONFIG.read_text().replace("num_leaves:", "num_leafs:"))
-    with pytest.raises(ConfigError, match=r"unknown LightGBM parameter 'training.hyperparameters.num_leafs'; "
-                                          r"did you mean 'num_leaves'\?") as err:
+    config.write_text(PROJECT_CONFIG.read_text().replace(old, new))
+    with pytest.raises(ConfigError, match=message) as err:
         load_settings(config_file=config)
     assert str(config) in str(err.value)
 
@@ -33,3 +38,4 @@ def test_holdout_fraction_must_be_a_fraction(tmp_path):
     config.write_text(PROJECT_CONFIG.read_text() + "\nholdout_fraction: 1.5\n")
     with pytest.raises(ConfigError, match="holdout_fraction must be between 0 and 1"):
         load_settings(config_file=config)
+

@@ -5,26 +5,28 @@ import pandas as pd
 import pytest
 
 from common import registry, tables
-from projects.churn.training import SKOPS_TRUSTED_TYPES, build_training_set, feature_columns, split_holdout, train
+from common.lifecycle.training import train
+from common.lifecycle.training_set import build_training_set, feature_columns, split_holdout
+from projects.churn.model import SPEC
 
 
 def test_holdout_split_is_stable_disjoint_and_near_the_fraction():
     pdf = pd.DataFrame({"customer_id": [f"C{i}" for i in range(2000)]})
-    train_a, hold_a = split_holdout(pdf, 0.2, seed=1)
-    _train_b, hold_b = split_holdout(pdf.sample(frac=1, random_state=3), 0.2, seed=1)
+    train_a, hold_a = split_holdout(SPEC, pdf, 0.2, seed=1)
+    _train_b, hold_b = split_holdout(SPEC, pdf.sample(frac=1, random_state=3), 0.2, seed=1)
     assert set(hold_a.customer_id) == set(hold_b.customer_id)  # row order does not matter
     assert not set(hold_a.customer_id) & set(train_a.customer_id)
     assert len(hold_a) + len(train_a) == 2000
     assert 0.17 < len(hold_a) / 2000 < 0.23
-    assert set(split_holdout(pdf, 0.2, seed=2)[1].customer_id) != set(hold_a.customer_id)
+    assert set(split_holdout(SPEC, pdf, 0.2, seed=2)[1].customer_id) != set(hold_a.customer_id)
 
 
 def test_training_set_has_one_row_per_label_with_its_features(spark, fe, shared):
-    _, pdf = build_training_set(spark, fe, shared.raw, shared.features)
+    _, pdf = build_training_set(spark, fe, SPEC, shared.raw, shared.features)
     assert len(pdf) == 600
     assert set(pdf["churn"]) == {0, 1}
     assert "observed_at" not in pdf.columns
-    assert pdf[feature_columns(pdf)].notna().all().all()
+    assert pdf[feature_columns(SPEC, pdf)].notna().all().all()
 
 
 def test_train_registers_a_challenger_with_signature_metrics_and_plots(trained, shared):
@@ -41,7 +43,7 @@ def test_train_registers_a_challenger_with_signature_metrics_and_plots(trained, 
     assert type(model).__name__ == "LGBMClassifier"
     requirements = mlflow.pyfunc.get_model_dependencies(registry.model_uri(trained.model_name, trained.version))
     assert any(line.startswith("lightgbm==") for line in Path(requirements).read_text().splitlines())
-    assert "lightgbm.sklearn.LGBMClassifier" in SKOPS_TRUSTED_TYPES
+    assert "lightgbm.sklearn.LGBMClassifier" in SPEC.skops_trusted_types
 
 
 def test_missing_label_column_is_named_and_registers_nothing(spark, fe, shared, settings, schema):
@@ -49,7 +51,7 @@ def test_missing_label_column_is_named_and_registers_nothing(spark, fe, shared, 
     tables.write_table(spark, tables.read_table(spark, shared.raw).drop("churn"), raw)
     model = f"{schema}.model"
     with pytest.raises(ValueError, match=rf"Table {raw} has no column 'churn'"):
-        train(spark, fe, settings, raw_table=raw, feature_table=shared.features, model_name=model,
+        train(spark, fe, SPEC, settings, raw_table=raw, feature_table=shared.features, model_name=model,
               experiment_name=shared.experiment)
     with pytest.raises(LookupError):
         registry.get_version(model, 1)

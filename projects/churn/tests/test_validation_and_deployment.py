@@ -1,14 +1,15 @@
 import pytest
 
 from common import registry
-from projects.churn.deployment import deploy
-from projects.churn.settings import Threshold
-from projects.churn.training import train
-from projects.churn.validation import ModelValidationFailed, thresholds_for, validate
+from common.lifecycle.deployment import deploy
+from common.lifecycle.settings import Threshold
+from common.lifecycle.training import train
+from common.lifecycle.validation import ModelValidationFailed, thresholds_for, validate
+from projects.churn.model import SPEC
 
 
 def _validate(spark, fe, shared, settings, trained, mode="enabled"):
-    return validate(spark, fe, settings, model_name=trained.model_name, version=trained.version,
+    return validate(spark, fe, SPEC, settings, model_name=trained.model_name, version=trained.version,
                     raw_table=shared.raw, feature_table=shared.features, experiment_name=shared.experiment, mode=mode)
 
 
@@ -37,7 +38,7 @@ def test_a_challenger_no_better_than_the_champion_is_not_promoted(spark, fe, sha
     _validate(spark, fe, shared, settings, trained)
     deploy(trained.model_name, trained.version)
     # The same data and seed give the same model: it cannot beat the Champion by 0.001.
-    again = train(spark, fe, settings, raw_table=shared.raw, feature_table=shared.features,
+    again = train(spark, fe, SPEC, settings, raw_table=shared.raw, feature_table=shared.features,
                   model_name=trained.model_name, experiment_name=shared.experiment)
     with pytest.raises(ModelValidationFailed, match=rf"version {again.version} failed validation: .*roc_auc"):
         _validate(spark, fe, shared, settings, again)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common import registry
-from projects.churn.validation import FAILED, PASSED, SKIPPED
+from common.lifecycle.validation import FAILED, PASSED, SKIPPED
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Validate a model version on held-out customers, against absolute thresholds and the Champion.
+"""Validate a model version on the held-out rows, against absolute thresholds and the Champion.
 
 Run modes, as in MLOps Stacks: ``disabled`` (no validation, the version may be deployed),
 ``dry_run`` (validate and record the verdict, but never fail the job), ``enabled`` (a failed
@@ -14,9 +14,10 @@ from mlflow.models import MetricThreshold
 from mlflow.models.evaluation.validation import ModelValidationFailedException
 
 from common import registry, runtime
-from projects.churn.features import LABEL
-from projects.churn.settings import ChurnSettings
-from projects.churn.training import build_training_set, feature_columns, split_holdout
+from common.lifecycle.metrics import EVALUATOR_TYPE, HEADLINE
+from common.lifecycle.settings import ModelSettings
+from common.lifecycle.spec import ModelSpec
+from common.lifecycle.training_set import build_training_set, feature_columns, split_holdout
 
 RUN_MODES = ("disabled", "dry_run", "enabled")
 PASSED, FAILED, SKIPPED = "PASSED", "FAILED", "SKIPPED"
@@ -38,7 +39,7 @@ class ValidationOutcome:
     message: str = ""
 
 
-def thresholds_for(settings: ChurnSettings, with_champion: bool) -> dict[str, MetricThreshold]:
+def thresholds_for(settings: ModelSettings, with_champion: bool) -> dict[str, MetricThreshold]:
     """The configured thresholds; the changes relative to a Champion only when there is one."""
     out = {}
     for metric, t in settings.validation.thresholds.items():
@@ -52,17 +53,17 @@ def thresholds_for(settings: ChurnSettings, with_champion: bool) -> dict[str, Me
     return out
 
 
-def evaluate_model(model_uri: str, data, run_name: str):
+def evaluate_model(spec: ModelSpec, model_uri: str, data, run_name: str):
     """`mlflow.models.evaluate` of one model on the holdout, in a nested run named `run_name`."""
     with mlflow.start_run(run_name=run_name, nested=True):
         return mlflow.models.evaluate(
-            model=registry.evaluation_model_uri(model_uri), data=data, targets=LABEL, model_type="classifier",
-            evaluator_config={"log_model_explainability": False},
+            model=registry.evaluation_model_uri(model_uri), data=data, targets=spec.label,
+            model_type=EVALUATOR_TYPE[spec.problem], evaluator_config={"log_model_explainability": False},
         )
 
 
-def validate(spark, fe, settings: ChurnSettings, *, model_name: str, version: str, raw_table: str,
-             feature_table: str, experiment_name: str, mode: str = "enabled") -> ValidationOutcome:
+def validate(spark, fe, spec: ModelSpec, settings: ModelSettings, *, model_name: str, version: str,
+             raw_table: str, feature_table: str, experiment_name: str, mode: str = "enabled") -> ValidationOutcome:
     if mode not in RUN_MODES:
         raise ValueError(f"Unknown validation mode {mode!r}; modes: {', '.join(RUN_MODES)}")
     version = str(registry.get_version(model_name, version).version)
@@ -72,22 +73,22 @@ def validate(spark, fe, settings: ChurnSettings, *, model_name: str, version: st
         record_verdict(outcome)
         return outcome
 
-    _, pdf = build_training_set(spark, fe, raw_table, feature_table)
-    _, holdout = split_holdout(pdf, settings.holdout_fraction, settings.seed)
-    data = holdout[feature_columns(pdf) + [LABEL]]
+    _, pdf = build_training_set(spark, fe, spec, raw_table, feature_table)
+    _, holdout = split_holdout(spec, pdf, settings.holdout_fraction, settings.seed)
+    data = holdout[feature_columns(spec, pdf) + [spec.label]]
     champion = registry.version_by_alias(model_name, registry.CHAMPION)
     if champion is not None and str(champion.version) == version:
         champion = None  # re-validating the Champion itself: absolute thresholds only
 
     runtime.set_experiment(experiment_name)
     with mlflow.start_run(run_name=f"validate {model_name} v{version}") as run:
-        candidate = evaluate_model(registry.model_uri(model_name, version), data, "candidate")
+        candidate = evaluate_model(spec, registry.model_uri(model_name, version), data, "candidate")
         baseline = None
         if champion is not None:
             outcome.champion_version = str(champion.version)
-            baseline = evaluate_model(registry.model_uri(model_name, champion.version), data, "champion")
-            outcome.champion_metrics = reported_metrics(baseline.metrics, settings)
-        outcome.candidate_metrics = reported_metrics(candidate.metrics, settings)
+            baseline = evaluate_model(spec, registry.model_uri(model_name, champion.version), data, "champion")
+            outcome.champion_metrics = reported_metrics(spec, baseline.metrics, settings)
+        outcome.candidate_metrics = reported_metrics(spec, candidate.metrics, settings)
         try:
             mlflow.validate_evaluation_results(
                 validation_thresholds=thresholds_for(settings, champion is not None),
@@ -105,9 +106,9 @@ def validate(spark, fe, settings: ChurnSettings, *, model_name: str, version: st
     return outcome
 
 
-def reported_metrics(metrics: dict, settings: ChurnSettings) -> dict[str, float]:
-    """The evaluation metrics worth reporting: the thresholded ones and the usual three, rounded."""
-    names = set(settings.validation.thresholds) | {"roc_auc", "f1_score", "accuracy_score"}
+def reported_metrics(spec: ModelSpec, metrics: dict, settings: ModelSettings) -> dict[str, float]:
+    """The evaluation metrics worth reporting: the thresholded ones and the problem's headline, rounded."""
+    names = set(settings.validation.thresholds) | set(HEADLINE[spec.problem])
     return {k: round(float(v), 4) for k, v in metrics.items() if k in names}
 
 

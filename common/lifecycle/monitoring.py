@@ -1,0 +1,93 @@
+"""Monitor the Champion: compare its predictions with the outcomes once they are known.
+
+The quality metrics of the model's problem type are computed in Spark, appended to a monitoring
+table, and checked against the project's limits (settings `monitoring.minimum` / `.maximum`); a
+miss asks for a retrain, which the monitoring job's condition task acts on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql import functions as F
+
+from common import tables
+from common.lifecycle.settings import Monitoring
+from common.lifecycle.spec import ModelSpec
+
+
+@dataclass
+class MonitoringResult:
+    model_name: str
+    model_version: str
+    labelled_rows: int
+    metrics: dict[str, float]
+    retrain: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def quality_metrics(spec: ModelSpec, labelled) -> dict[str, float]:
+    """The metrics of (prediction, label) pairs, in one pass over them."""
+    if spec.problem == "regression":
+        error = F.col("prediction") - F.col(spec.label)
+        row = labelled.agg(F.sqrt(F.avg(error * error)).alias("rmse"), F.avg(F.abs(error)).alias("mae")).first()
+        return {"root_mean_squared_error": float(row.rmse), "mean_absolute_error": float(row.mae)}
+    if spec.problem == "multiclass":
+        right = (F.col("prediction") == F.col(spec.label)).cast("int")
+        return {"accuracy": float(labelled.agg(F.avg(right)).first()[0])}
+    p, y = F.col("prediction") >= 0.5, F.col(spec.label) == 1
+    counts = labelled.agg(
+        F.count(F.lit(1)).alias("n"),
+        F.sum((p & y).cast("int")).alias("tp"),
+        F.sum((p & ~y).cast("int")).alias("fp"),
+        F.sum((~p & y).cast("int")).alias("fn"),
+    ).first()
+    n, tp, fp, fn = counts.n, counts.tp or 0, counts.fp or 0, counts.fn or 0
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "accuracy": (n - fp - fn) / n,
+        "precision": precision,
+        "recall": recall,
+        "f1_score": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        f"predicted_{spec.label}_rate": (tp + fp) / n,
+        f"observed_{spec.label}_rate": (tp + fn) / n,
+    }
+
+
+def check_limits(spec: ModelSpec, metrics: dict[str, float], limits: Monitoring) -> list[str]:
+    """One reason per missed limit. A binary model's rate gap (predicted against observed) is derived."""
+    values = dict(metrics)
+    if spec.problem == "binary":
+        values[f"{spec.label}_rate_gap"] = abs(metrics[f"predicted_{spec.label}_rate"]
+                                               - metrics[f"observed_{spec.label}_rate"])
+    reasons = [f"{name} {values[name]:.3f} < {limit}" for name, limit in limits.minimum.items() if values[name] < limit]
+    return reasons + [f"{name} {values[name]:.3f} > {limit}" for name, limit in limits.maximum.items()
+                      if values[name] > limit]
+
+
+def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: str, labels_table: str,
+            monitoring_table: str) -> MonitoringResult:
+    keys = spec.prediction_keys
+    predictions = tables.read_table(spark, predictions_table, non_empty=True,
+                                    columns=[*keys, "prediction", "model_name", "model_version"])
+    labels = tables.read_table(spark, labels_table, columns=[*keys, spec.label]).select(
+        *keys, spec.label_values(F.col(spec.label)).alias(spec.label))
+    # The latest Champion's predictions, with the outcomes known so far.
+    latest = predictions.agg(F.max_by("model_version", "scored_at").alias("version"),
+                             F.max_by("model_name", "scored_at").alias("name")).first()
+    labelled = predictions.filter(F.col("model_version") == latest.version).join(labels, on=keys)
+    rows = labelled.count()
+    if rows == 0:
+        raise tables.TableContentError(
+            f"No prediction in {predictions_table} has a known outcome in {labels_table}: nothing to monitor yet")
+    metrics = {k: round(v, 4) for k, v in quality_metrics(spec, labelled).items()}
+    reasons = check_limits(spec, metrics, limits)
+    result = MonitoringResult(latest.name, str(latest.version), rows, metrics, bool(reasons), reasons)
+    history = spark.createDataFrame(
+        [(result.model_name, result.model_version, result.labelled_rows, *metrics.values(), result.retrain)],
+        "model_name string, model_version string, labelled_rows long, "
+        + ", ".join(f"{name} double" for name in metrics) + ", retrain boolean",
+    ).withColumn("checked_at", F.current_timestamp())
+    tables.write_table(spark, history, monitoring_table, mode="append")
+    return result

@@ -1,0 +1,58 @@
+"""Train a project's model on its feature-store training set, log the run and register the
+version as Challenger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mlflow
+
+from common import registry, runtime
+from common.lifecycle.metrics import holdout_metrics, log_plots
+from common.lifecycle.settings import ModelSettings
+from common.lifecycle.spec import ModelSpec
+from common.lifecycle.training_set import build_training_set, feature_columns, split_holdout
+
+
+@dataclass
+class TrainingResult:
+    model_name: str
+    version: str
+    run_id: str
+    metrics: dict[str, float]
+
+
+def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str, feature_table: str,
+          model_name: str, experiment_name: str) -> TrainingResult:
+    training_set, pdf = build_training_set(spark, fe, spec, raw_table, feature_table)
+    train_rows, holdout = split_holdout(spec, pdf, settings.holdout_fraction, settings.seed)
+    if holdout.empty or (spec.is_classifier and train_rows[spec.label].nunique() < 2):
+        what = "at least two classes of " + spec.label if spec.is_classifier else "rows"
+        raise ValueError(f"Training data from {raw_table} needs {what} and a non-empty holdout (got "
+                         f"{len(train_rows)} training rows, {len(holdout)} held out)")
+    features = feature_columns(spec, pdf)
+    X, y = train_rows[features], train_rows[spec.label]
+    params = dict(settings.training.hyperparameters)
+    model = spec.make_model(params, settings.seed).fit(X, y)
+
+    runtime.set_experiment(experiment_name)
+    with mlflow.start_run(run_name="train") as run:
+        mlflow.log_params({**params, "seed": settings.seed, "training_rows": len(X), "holdout_rows": len(holdout)})
+        metrics = holdout_metrics(spec, model, holdout[features], holdout[spec.label])
+        mlflow.log_metrics(metrics)
+        log_plots(spec, model, holdout[features], holdout[spec.label])
+        info = fe.log_model(
+            model=model,
+            artifact_path="model",
+            flavor=mlflow.sklearn,
+            training_set=training_set,
+            signature=mlflow.models.infer_signature(X, model.predict(X)),
+            input_example=X.head(5),
+            pip_requirements=list(spec.pip_requirements),
+            skops_trusted_types=list(spec.skops_trusted_types),
+        )
+    # Registered here rather than through log_model: FeatureEngineeringClient returns the ModelInfo
+    # of the logged model, which carries no registered version.
+    version = registry.register(info.model_uri, model_name)
+    registry.set_alias(model_name, registry.CHALLENGER, version)
+    return TrainingResult(model_name, version, run.info.run_id, metrics)
