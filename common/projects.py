@@ -8,8 +8,10 @@ this module) select jobs and changed projects with the same rules.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 from common.env import REPO_ROOT
 
@@ -23,6 +25,22 @@ def discover_projects(root: Path = REPO_ROOT) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def project_module(project: str, module: str, root: Path = REPO_ROOT) -> ModuleType:
+    """`projects.<project>.<module>`, for the notebooks every project shares (common/notebooks/),
+    which take the project's name as a parameter: its `model` (SPEC) and `settings` (load_settings)."""
+    known = discover_projects(root)
+    if project not in known:
+        raise ValueError(f"Unknown project {project!r}; set the parameter 'project' to one of: {', '.join(known)}")
+    name = f"projects.{project}.{module}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise LookupError(f"Project {project} has no projects/{project}/{module}.py, which the shared lifecycle "
+                          "needs") from None
 
 
 def jobs_by_stage(jobs: Mapping[str, Mapping | None]) -> dict[str, dict[str, list[str]]]:

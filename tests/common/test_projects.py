@@ -1,6 +1,8 @@
 """common/projects.py: the projects, their lifecycle stages, and their jobs found by bundle tags."""
 
-from common.projects import STAGES, discover_projects, jobs_by_stage, lifecycle_jobs
+import pytest
+
+from common.projects import STAGES, discover_projects, jobs_by_stage, lifecycle_jobs, project_module
 from conftest import ROOT
 from localrun.bundle import load_bundle
 
@@ -49,3 +51,11 @@ def test_projects_are_the_folders_under_projects(tmp_path):
     assert discover_projects(tmp_path) == ["alpha", "beta"]
     assert discover_projects(tmp_path / "nowhere") == []
     assert "churn" in discover_projects()
+
+
+def test_the_shared_notebooks_find_a_project_by_its_name():
+    assert project_module("churn", "model").SPEC.label == "churn"
+    with pytest.raises(ValueError, match="Unknown project 'chrun'; set the parameter 'project' to one of: churn"):
+        project_module("chrun", "model")
+    with pytest.raises(LookupError, match="Project churn has no projects/churn/serving.py"):
+        project_module("churn", "serving")

@@ -149,7 +149,7 @@ def test_every_notebook_finds_the_repository_code_and_its_requirements(probed, l
 def test_the_deployed_bundle_holds_no_laptop_platform_code():
     deployed = _bundle_files()
     assert "common/runtime.py" in deployed and "requirements.txt" in deployed
-    assert "common/lifecycle/training.py" in deployed and "projects/churn/notebooks/Train.py" in deployed
+    assert "common/lifecycle/training.py" in deployed and "common/notebooks/Train.py" in deployed
     assert "tools/databricks_cli_check.py" not in deployed
     laptop_only = ("localrun/", "common/local/", "tests/", "benchmarks/", ".ci/", ".github/", ".azure/",
                    ".lakehouse/", ".venv/")

@@ -1,12 +1,12 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Train
-# MAGIC Trains the LightGBM churn classifier on a point-in-time training set, registers it and
-# MAGIC gives the new version the `Challenger` alias.
+# MAGIC Trains a project's model (its `projects/<project>/model.py`) on a point-in-time training set,
+# MAGIC registers it and gives the new version the `Challenger` alias. Shared by every project.
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../../../requirements.txt
+# MAGIC %pip install --quiet -r ../../requirements.txt
 
 # COMMAND ----------
 
@@ -18,28 +18,31 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 
 # COMMAND ----------
 
-dbutils.widgets.text("raw_table", "dev.churn.telco_customers", "Raw table (labels)")
-dbutils.widgets.text("feature_table", "dev.churn.customer_features", "Feature table")
-dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
-dbutils.widgets.text("experiment_name", "/Shared/dev-churn-experiment", "MLflow experiment")
+dbutils.widgets.text("project", "", "Project (its folder under projects/)")
+dbutils.widgets.text("raw_table", "", "Raw table (labels)")
+dbutils.widgets.text("feature_table", "", "Feature table")
+dbutils.widgets.text("model_name", "", "Registered model")
+dbutils.widgets.text("experiment_name", "", "MLflow experiment")
 dbutils.widgets.text("variant", "", "Config variant")
 
 # COMMAND ----------
 
 from common.lifecycle.training import train
+from common.projects import project_module
 from common.runtime import feature_store_client
-from projects.churn.model import SPEC
-from projects.churn.settings import load_settings
+
+project = dbutils.widgets.get("project")
+SPEC = project_module(project, "model").SPEC
 
 result = train(
     spark,
     feature_store_client(),
     SPEC,
-    load_settings(dbutils.widgets.get("variant")),
+    project_module(project, "settings").load_settings(dbutils.widgets.get("variant")),
     raw_table=dbutils.widgets.get("raw_table"),
     feature_table=dbutils.widgets.get("feature_table"),
     model_name=dbutils.widgets.get("model_name"),

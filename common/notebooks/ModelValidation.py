@@ -1,12 +1,12 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Model validation
-# MAGIC Evaluates the Challenger on held-out customers against the thresholds in config/project.yml
-# MAGIC and against the current Champion. Modes: `disabled`, `dry_run`, `enabled`.
+# MAGIC Evaluates the Challenger on held-out rows against the thresholds in the project's
+# MAGIC config/project.yml and against the current Champion. Modes: `disabled`, `dry_run`, `enabled`.
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../../../requirements.txt
+# MAGIC %pip install --quiet -r ../../requirements.txt
 
 # COMMAND ----------
 
@@ -18,31 +18,34 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 
 # COMMAND ----------
 
-dbutils.widgets.text("raw_table", "dev.churn.telco_customers", "Raw table (labels)")
-dbutils.widgets.text("feature_table", "dev.churn.customer_features", "Feature table")
-dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
+dbutils.widgets.text("project", "", "Project (its folder under projects/)")
+dbutils.widgets.text("raw_table", "", "Raw table (labels)")
+dbutils.widgets.text("feature_table", "", "Feature table")
+dbutils.widgets.text("model_name", "", "Registered model")
 dbutils.widgets.text("model_version", "", "Model version (default: the Train task's)")
-dbutils.widgets.text("experiment_name", "/Shared/dev-churn-experiment", "MLflow experiment")
+dbutils.widgets.text("experiment_name", "", "MLflow experiment")
 dbutils.widgets.dropdown("validation_mode", "enabled", ["disabled", "dry_run", "enabled"], "Run mode")
 dbutils.widgets.text("variant", "", "Config variant")
 
 # COMMAND ----------
 
 from common.lifecycle.validation import validate
+from common.projects import project_module
 from common.runtime import feature_store_client
-from projects.churn.model import SPEC
-from projects.churn.settings import load_settings
+
+project = dbutils.widgets.get("project")
+SPEC = project_module(project, "model").SPEC
 
 version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
 outcome = validate(
     spark,
     feature_store_client(),
     SPEC,
-    load_settings(dbutils.widgets.get("variant")),
+    project_module(project, "settings").load_settings(dbutils.widgets.get("variant")),
     model_name=dbutils.widgets.get("model_name"),
     version=version,
     raw_table=dbutils.widgets.get("raw_table"),

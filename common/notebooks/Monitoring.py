@@ -1,12 +1,12 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Monitoring
-# MAGIC Compares the Champion's predictions with the outcomes known so far and records the metrics.
+# MAGIC Compares a project's Champion's predictions with the outcomes known so far and records the metrics.
 # MAGIC Sets the task value `retrain` ("true"/"false") that the job's condition task reads.
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../../../requirements.txt
+# MAGIC %pip install --quiet -r ../../requirements.txt
 
 # COMMAND ----------
 
@@ -18,25 +18,28 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 
 # COMMAND ----------
 
-dbutils.widgets.text("predictions_table", "dev.churn.churn_predictions", "Predictions table")
-dbutils.widgets.text("labels_table", "dev.churn.telco_customers", "Outcomes (labels) table")
-dbutils.widgets.text("monitoring_table", "dev.churn.monitoring_metrics", "Monitoring history table")
+dbutils.widgets.text("project", "", "Project (its folder under projects/)")
+dbutils.widgets.text("predictions_table", "", "Predictions table")
+dbutils.widgets.text("labels_table", "", "Outcomes (labels) table")
+dbutils.widgets.text("monitoring_table", "", "Monitoring history table")
 dbutils.widgets.text("variant", "", "Config variant")
 
 # COMMAND ----------
 
 from common.lifecycle.monitoring import monitor
-from projects.churn.model import SPEC
-from projects.churn.settings import load_settings
+from common.projects import project_module
+
+project = dbutils.widgets.get("project")
+SPEC = project_module(project, "model").SPEC
 
 result = monitor(
     spark,
     SPEC,
-    load_settings(dbutils.widgets.get("variant")).monitoring,
+    project_module(project, "settings").load_settings(dbutils.widgets.get("variant")).monitoring,
     predictions_table=dbutils.widgets.get("predictions_table"),
     labels_table=dbutils.widgets.get("labels_table"),
     monitoring_table=dbutils.widgets.get("monitoring_table"),

@@ -5,7 +5,7 @@
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../../../requirements.txt
+# MAGIC %pip install --quiet -r ../../requirements.txt
 
 # COMMAND ----------
 
@@ -17,11 +17,11 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 
 # COMMAND ----------
 
-dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
+dbutils.widgets.text("model_name", "", "Registered model")
 dbutils.widgets.text("model_version", "", "Model version (default: the Train task's)")
 
 # COMMAND ----------

@@ -1,12 +1,12 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Batch inference
-# MAGIC Scores customers with the Champion (features looked up from the feature table) and upserts
-# MAGIC the predictions table.
+# MAGIC Scores a table's rows with a project's Champion (features looked up from the feature table)
+# MAGIC and upserts the predictions table.
 
 # COMMAND ----------
 
-# MAGIC %pip install --quiet -r ../../../requirements.txt
+# MAGIC %pip install --quiet -r ../../requirements.txt
 
 # COMMAND ----------
 
@@ -18,19 +18,23 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..", "..")))
+sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 
 # COMMAND ----------
 
-dbutils.widgets.text("input_table", "dev.churn.telco_customers", "Customers to score")
-dbutils.widgets.text("output_table", "dev.churn.churn_predictions", "Predictions table")
-dbutils.widgets.text("model_name", "dev.churn.churn_model", "Registered model")
+dbutils.widgets.text("project", "", "Project (its folder under projects/)")
+dbutils.widgets.text("input_table", "", "Rows to score")
+dbutils.widgets.text("output_table", "", "Predictions table")
+dbutils.widgets.text("model_name", "", "Registered model")
 
 # COMMAND ----------
 
 from common.lifecycle.inference import batch_inference
+from common.projects import project_module
 from common.runtime import feature_store_client
-from projects.churn.model import SPEC
+
+project = dbutils.widgets.get("project")
+SPEC = project_module(project, "model").SPEC
 
 result = batch_inference(
     spark,
