@@ -3,7 +3,7 @@
     run <job> [-t TARGET] [--task T | --from-task T] [--var name=value ...] [--param name=value ...]
     jobs [-t TARGET]
     validate [-t TARGET] [--var name=value ...] [-o json]
-    lifecycle [-t TARGET]
+    lifecycle [-t TARGET] [PROJECT ...]
 
 Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usage error.
 """
@@ -85,10 +85,10 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def lifecycle(args: argparse.Namespace) -> int:
-    """Run every example project's jobs in lifecycle order (see localrun/lifecycle.py)."""
+    """Run every example project's jobs (or the named projects') in lifecycle order (localrun/lifecycle.py)."""
     from localrun.lifecycle import run_lifecycle
 
-    run_lifecycle(_load(args))
+    run_lifecycle(_load(args), projects=args.projects)
     return 0
 
 
@@ -122,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     variables(sub)
     sub.add_argument("-o", "--output", choices=("text", "json"), default="text",
                      help="json: print the target's resolved configuration (default target unless -t is given)")
-    variables(command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order"))
+    sub = command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order")
+    sub.add_argument("projects", nargs="*", metavar="PROJECT", help="only these projects (default: every one)")
+    variables(sub)
     return parser
 
 

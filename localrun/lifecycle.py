@@ -8,19 +8,31 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from typing import TextIO
 
 from common.projects import lifecycle_jobs
-from localrun.bundle import Bundle
+from common.suggest import did_you_mean
+from localrun.bundle import Bundle, BundleError
 from localrun.runner import JobRun, run_job
 
 
-def run_lifecycle(bundle: Bundle, out: TextIO | None = None) -> dict[str, list[JobRun]]:
-    """Every project's jobs in stage order, then the summary; `out` defaults to the current stdout."""
+def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
+                  projects: Sequence[str] = ()) -> dict[str, list[JobRun]]:
+    """Every project's jobs (or only those of `projects`) in stage order, then the summary; `out`
+    defaults to the current stdout. An unknown project name runs nothing."""
     out = sys.stdout if out is None else out
+    chosen = lifecycle_jobs(bundle.jobs)
+    for name in projects:
+        if name not in chosen:
+            hint = did_you_mean(name, sorted(chosen), " (did you mean '{}'?)")
+            raise BundleError(f"Unknown project '{name}'{hint}; projects with jobs in target {bundle.target}: "
+                              f"{', '.join(chosen)}")
+    if projects:
+        chosen = {name: chosen[name] for name in projects}
     runs: dict[str, list[JobRun]] = {}
     started = time.perf_counter()
-    for project, job_keys in lifecycle_jobs(bundle.jobs).items():
+    for project, job_keys in chosen.items():
         print(f"\n=== {project}: {' -> '.join(job_keys)} (target {bundle.target})", file=out)
         runs[project] = [run_job(bundle, key, out=out) for key in job_keys]
     print(summary(runs, time.perf_counter() - started), file=out)

@@ -50,5 +50,12 @@ def test_the_commands_list_run_and_sum_up_the_jobs(tmp_path, monkeypatch, capsys
     assert "=== Lifecycle done" in capsys.readouterr().out
     assert log(tmp_path) == ["af", "bf"]
 
+    assert main(["lifecycle", "b"]) == 0  # one project only
+    assert "=== b: b_features" in capsys.readouterr().out and log(tmp_path) == ["af", "bf", "bf"]
+    assert main(["lifecycle", "aa"]) == 1
+    assert ("Error: Unknown project 'aa' (did you mean 'a'?); projects with jobs in target dev: a, b"
+            in capsys.readouterr().err)
+    assert log(tmp_path) == ["af", "bf", "bf"]  # nothing ran
+
     assert main(["run", "nope"]) == 1
     assert "Error: Unknown job 'nope' for target dev" in capsys.readouterr().err
