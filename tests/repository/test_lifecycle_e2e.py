@@ -1,5 +1,6 @@
 """End to end: README's main command, `mlops lifecycle`, run twice in fresh processes on Sail, and
-once on classic Spark (the second engine) with its feature job run again in a new process.
+once on classic Spark (the second engine), over the raw and feature tables the first Sail run left:
+there the feature job MERGEs into an existing table and the other tables are created anew.
 
 What it leaves behind is read back without Spark (the `deltalake` package and the MLflow client),
 so the assertions do not share the code under test.
@@ -9,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from deltalake import DeltaTable
@@ -68,10 +70,27 @@ def _check_first_run(output: str, lakehouse) -> None:
     assert float(champion.tags["validation_roc_auc"]) > 0.75
 
 
+# The tables of the feature stage, which the classic-engine run starts from.
+FEATURE_STAGE_TABLES = ("telco_customers", "customer_features")
+
+
+@pytest.fixture(scope="module")
+def first_sail_run(tmp_path_factory):
+    """README's main command once on Sail; its output, its lakehouse, and a copy of the feature
+    stage's tables as that first run left them (the test below goes on changing the lakehouse)."""
+    lakehouse = tmp_path_factory.mktemp("sail") / "lakehouse"
+    output = _mlops("sail", lakehouse, "lifecycle")
+    kept = tmp_path_factory.mktemp("feature-stage")
+    schema = Path(*SCHEMA.split("."))
+    for table in FEATURE_STAGE_TABLES:
+        shutil.copytree(lakehouse / "tables" / schema / table, kept / "tables" / schema / table)
+    return output, lakehouse, kept
+
+
 @pytest.mark.e2e
-def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(tmp_path):
-    lakehouse = tmp_path / "lakehouse"
-    _check_first_run(_mlops("sail", lakehouse, "lifecycle"), lakehouse)
+def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(first_sail_run):
+    output, lakehouse, _ = first_sail_run
+    _check_first_run(output, lakehouse)
 
     # A second run in a new process finds every table again. The retrained model is no better,
     # so the dev target's dry-run validation keeps the Champion where it was.
@@ -88,14 +107,12 @@ def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(tmp_path):
 
 @pytest.mark.e2e
 @_jvm()
-def test_lifecycle_on_classic_spark_and_a_rerun_merges_into_its_tables(tmp_path):
-    """One lifecycle on the second engine (several times slower than Sail to start and run); then,
-    in a new JVM, the feature job again: its tables are registered anew and MERGE adds no row."""
+def test_lifecycle_on_classic_spark_merges_into_the_tables_it_finds(first_sail_run, tmp_path):
+    """One lifecycle on the second engine (several times slower than Sail to start and run), in a
+    lakehouse that holds the first Sail run's raw and feature tables and nothing else: the feature
+    job MERGEs into the feature table (no row added), the rest is created anew."""
     lakehouse = tmp_path / "lakehouse"
+    shutil.copytree(first_sail_run[2], lakehouse)
     _check_first_run(_mlops("jvm", lakehouse, "lifecycle", "churn"), lakehouse)  # one project proves the engine
-
-    rerun = _mlops("jvm", lakehouse, "run", "churn_feature_engineering", "--task", "compute_features")
-    assert "succeeded" in rerun
-    features = _table(lakehouse, f"{SCHEMA}.customer_features")
-    assert len(features) == TELCO_ROWS
-    assert not features.duplicated(["customer_id", "feature_timestamp"]).any()
+    features = DeltaTable(str(lakehouse / "tables" / Path(*SCHEMA.split(".")) / "customer_features"))
+    assert "MERGE" in [entry["operation"] for entry in features.history()]
