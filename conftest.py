@@ -54,13 +54,17 @@ def pytest_collection_modifyitems(items):
 
 def pytest_xdist_make_scheduler(config, log):
     """On several workers (./mlops test): the end-to-end tests, which spend their time in processes of
-    their own, are one unit for one worker, and every other test is a unit of its own for whichever
-    worker is free. (xdist's `loadgroup` does this by marker, but not under pytest 9.)"""
+    their own, are one unit for one worker; a project's tests are one unit (its session fixtures are
+    built once); every other test is a unit of its own for whichever worker is free. (xdist's
+    `loadgroup` would do the first by marker, but not under pytest 9.)"""
     from xdist.scheduler import LoadScopeScheduling
 
     class EndToEndApart(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return END_TO_END if nodeid.startswith(END_TO_END) else nodeid
+            if nodeid.startswith(END_TO_END):
+                return END_TO_END
+            parts = nodeid.split("/")
+            return "/".join(parts[:2]) if parts[0] == "projects" else nodeid
 
     return EndToEndApart(config, log)
 
