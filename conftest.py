@@ -49,7 +49,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.is_relative_to(projects):
             item.add_marker(pytest.mark.no_cover)
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)  # stable: e2e first
+    items.sort(key=lambda item: not item.nodeid.startswith(END_TO_END))  # stable: the end-to-end tests first
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -21,6 +21,7 @@ LEVELS = {
     "dashboards": {"CAN_MANAGE": "CAN_MANAGE", "CAN_VIEW": "CAN_READ"},
     "apps": {"CAN_MANAGE": "CAN_MANAGE", "CAN_VIEW": "CAN_USE"},
 }
+# The levels a bundle's top-level permissions may give (the CLI refuses any other).
 TOP_LEVELS = ("CAN_MANAGE", "CAN_VIEW", "CAN_RUN")
 PRINCIPALS = ("user_name", "service_principal_name", "group_name")
 HAS_OWNER = ("jobs", "pipelines", "sql_warehouses")

@@ -8,6 +8,7 @@ top-level permissions also name is an overlap: the CLI warns and keeps one of th
 from __future__ import annotations
 
 from localrun.bundle import Bundle, MissingVariable, format_key
+from localrun.bundle.permissions import TOP_LEVELS
 from localrun.validate.files import BundleFile, Locator, as_dict
 from localrun.validate.problems import Problem
 
@@ -29,6 +30,11 @@ def access_problems(bundle: Bundle, locate: Locator) -> list[Problem]:
         problems.append(locate.problem(("run_as", "service_principal_name"), (
             f"runs as the placeholder service principal {PLACEHOLDER_ID}, which no workspace has; give the real "
             "application ID (e.g. BUNDLE_VAR_service_principal in CI) and no placeholder default")))
+    for i, permission in enumerate(bundle.permissions or []):
+        if isinstance(permission, dict) and permission.get("level") not in TOP_LEVELS:
+            problems.append(locate.problem(("permissions", i, "level"), (
+                f"level {permission.get('level')!r} is no top-level permission level; the CLI takes "
+                f"{', '.join(TOP_LEVELS)}")))
     for overlap in bundle.permission_overlaps:
         where = locate.problem(("permissions", overlap.top), "")
         problems.append(locate.problem(

@@ -75,3 +75,11 @@ def test_a_permission_that_overlaps_a_target_level_one(repo):
                    "the CLI warns and ignores the top-level one here: give the principal its level in one place "
                    "(targets test, staging, prod)",
                    "1 problem (targets validated: dev, test, staging, prod)"]
+
+
+def test_a_top_level_level_the_cli_refuses(repo):
+    line = plant(repo, "databricks.yml", "        level: CAN_VIEW", "        level: CAN_READ")
+    out = _lines(repo)  # the three production targets share the permissions (a YAML anchor)
+    assert out == [f"databricks.yml:{line}: targets.{t}.permissions[1].level: level 'CAN_READ' is no top-level "
+                   f"permission level; the CLI takes CAN_MANAGE, CAN_VIEW, CAN_RUN (target {t})"
+                   for t in ("test", "staging", "prod")] + ["3 problems (targets validated: dev, test, staging, prod)"]

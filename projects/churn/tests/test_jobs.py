@@ -65,6 +65,16 @@ def test_features_job_on_an_empty_raw_table(spark, catalog):
     assert not tables.table_exists(spark, f"{_ns(catalog)}.customer_features")
 
 
+def test_a_shared_notebook_given_an_unknown_project_names_it_and_registers_nothing(spark, catalog):
+    _land_sample(spark, catalog)
+    _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    bundle = _bundle(catalog)
+    bundle.jobs["churn_model_training"]["tasks"][0]["notebook_task"]["base_parameters"]["project"] = "chrun"
+    with pytest.raises(JobFailed, match="Unknown project 'chrun'; set the parameter 'project' to one of: churn"):
+        run_job(bundle, "churn_model_training", only_task="train", out=open("/dev/null", "w"))
+    assert registry.list_models(catalog, _schema(catalog)) == []  # nothing registered
+
+
 def test_training_job_without_a_label_column_fails_in_train_and_registers_nothing(spark, catalog):
     _land_sample(spark, catalog, lambda df: df.drop("churn"))
     _run(catalog, "churn_feature_engineering", only_task="compute_features")
