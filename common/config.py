@@ -1,4 +1,5 @@
-"""Project settings: YAML layered global -> project -> variant, validated into dataclasses.
+"""Project settings: YAML layered global -> project -> variant (or a project's own layers, such as
+model and country), validated into dataclasses.
 
 Each layer may only set keys the project's dataclass declares, with values of the declared type;
 any mistake is one `ConfigError` naming the file and the dotted key (with a suggestion for a
@@ -23,24 +24,30 @@ class ConfigError(ValueError):
     pass
 
 
-def load_config(schema: type, project_config: Path, variant: str | None = None):
-    """Merge global, project and variant YAML and return an instance of `schema`.
+def load_config(schema: type, project_config: Path, variant: str | None = None, layers: tuple[Path, ...] = ()):
+    """Merge global, project and variant YAML, then `layers` in order, into an instance of `schema`.
 
     The variant file is ``<project config folder>/variants/<variant>.yml``.
     """
     project_config = Path(project_config)
-    layers = [GLOBAL_CONFIG, project_config]
+    files = [GLOBAL_CONFIG, project_config]
     if variant:
-        variant_file = project_config.parent / "variants" / f"{variant}.yml"
-        if not variant_file.exists():
-            known = sorted(p.stem for p in variant_file.parent.glob("*.yml"))
-            raise ConfigError(f"Unknown variant {variant!r}: no {variant_file}; variants: {', '.join(known) or 'none'}")
-        layers.append(variant_file)
+        files.append(layer_file(project_config.parent / "variants", variant, "variant"))
+    files += layers
     merged: dict = {}
     origin: dict[str, Path] = {}
-    for path in layers:
+    for path in files:
         _merge(merged, _read(path), origin, path, "")
     return _build(schema, merged, origin, "")
+
+
+def layer_file(folder: Path, name: str, what: str) -> Path:
+    """`<folder>/<name>.yml`, or a ConfigError naming the file and the names there are."""
+    path = Path(folder) / f"{name}.yml"
+    if not path.exists():
+        known = sorted(p.stem for p in path.parent.glob("*.yml"))
+        raise ConfigError(f"Unknown {what} {name!r}: no {path}; {what}s: {', '.join(known) or 'none'}")
+    return path
 
 
 def _read(path: Path) -> dict:

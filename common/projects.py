@@ -43,6 +43,17 @@ def project_module(project: str, module: str, root: Path = REPO_ROOT) -> ModuleT
                           "needs") from None
 
 
+def model_spec(project: str, variant: str = "", root: Path = REPO_ROOT):
+    """The ModelSpec of a project's model: its model.py's `spec_for(variant)` when a project has
+    several models (the variant picks one), else its `SPEC`."""
+    module = project_module(project, "model", root)
+    if hasattr(module, "spec_for"):
+        return module.spec_for(variant)
+    if not hasattr(module, "SPEC"):
+        raise LookupError(f"projects/{project}/model.py defines neither SPEC nor spec_for(variant)")
+    return module.SPEC
+
+
 def jobs_by_stage(jobs: Mapping[str, Mapping | None]) -> dict[str, dict[str, list[str]]]:
     """Project -> stage tag -> job keys (sorted), from the jobs' `project` and `stage` tags; a job
     tagged with a project but no stage is listed under the stage None."""
@@ -55,8 +66,23 @@ def jobs_by_stage(jobs: Mapping[str, Mapping | None]) -> dict[str, dict[str, lis
             for project, stages in sorted(found.items())}
 
 
+def fanned_out_jobs(jobs: Mapping[str, Mapping | None]) -> set[str]:
+    """Jobs that another job runs once per item of a for_each_task (e.g. one training per model and
+    country): each is a part of that job, not a lifecycle step of its own."""
+    found = set()
+    for job in jobs.values():
+        for task in (job or {}).get("tasks") or []:
+            inner = ((task or {}).get("for_each_task") or {}).get("task") or {}
+            job_id = (inner.get("run_job_task") or {}).get("job_id")
+            if job_id is not None:
+                found.add(str(job_id))
+    return found
+
+
 def lifecycle_jobs(jobs: Mapping[str, Mapping | None]) -> dict[str, list[str]]:
-    """Project -> its job keys in lifecycle stage order (jobs of other stages left out)."""
-    ordered = {project: [key for stage in STAGES for key in stages.get(stage, [])]
+    """Project -> its job keys in lifecycle stage order (jobs of other stages, and jobs that a
+    for_each_task runs, left out)."""
+    parts = fanned_out_jobs(jobs)
+    ordered = {project: [key for stage in STAGES for key in stages.get(stage, []) if key not in parts]
                for project, stages in jobs_by_stage(jobs).items()}
     return {project: keys for project, keys in ordered.items() if keys}

@@ -31,22 +31,64 @@ def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
     if projects:
         chosen = {name: chosen[name] for name in projects}
     runs: dict[str, list[JobRun]] = {}
+    seconds: dict[str, float] = {}
     started = time.perf_counter()
     for project, job_keys in chosen.items():
         print(f"\n=== {project}: {' -> '.join(job_keys)} (target {bundle.target})", file=out)
+        began = time.perf_counter()
         runs[project] = [run_job(bundle, key, out=out) for key in job_keys]
-    print(summary(runs, time.perf_counter() - started), file=out)
+        seconds[project] = time.perf_counter() - began
+    print(summary(runs, seconds, time.perf_counter() - started), file=out)
     return runs
 
 
-def summary(runs: dict[str, list[JobRun]], seconds: float) -> str:
-    """What each task reported through its task values: rows, model versions, verdicts."""
-    lines = ["", f"=== Lifecycle done in {seconds:.1f} s"]
+def summary(runs: dict[str, list[JobRun]], seconds: dict[str, float], total: float) -> str:
+    """What each task reported through its task values (rows, model versions, verdicts), each
+    project's share of the time, and one table of every model."""
+    lines = ["", f"=== Lifecycle done in {total:.1f} s"]
     for project, job_runs in runs.items():
-        lines.append(f"{project}:")
+        lines.append(f"{project}: {seconds[project]:.1f} s ({seconds[project] / total:.0%})")
         for run in job_runs:
             lines.append(f"  {run.job_name} ({run.duration:.1f} s)")
             for task in run.tasks.values():
                 for name, value in (task.values or {}).items():
                     lines.append(f"    {task.task_key}.{name}: {value}")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *models_table(runs)])
+
+
+COLUMNS = ("project", "model", "version", "aliases", "headline metric", "rows scored")
+
+
+def models_table(runs: dict[str, list[JobRun]]) -> list[str]:
+    """One row per registered model the runs touched, from what its tasks reported: the version
+    trained and its aliases (deployment), the headline metric (training), the rows scored."""
+    rows: dict[str, dict[str, str]] = {}
+    for project, job_runs in runs.items():
+        for values in _task_values(job_runs):
+            name = values.get("model_name")
+            if not name:
+                continue
+            row = rows.setdefault(name, {"project": project, "model": name})
+            if "aliases" in values:
+                row["version"], row["aliases"] = str(values.get("model_version", "")), ", ".join(values["aliases"])
+            elif "headline" in values:
+                row.setdefault("version", str(values.get("model_version", "")))
+                row["headline metric"] = values["headline"]
+            elif "rows_scored" in values:
+                row["rows scored"] = str(values["rows_scored"])
+    table = [[row.get(c, "-") for c in COLUMNS] for row in rows.values()]
+    widths = [max(len(c), *(len(r[i]) for r in table)) if table else len(c) for i, c in enumerate(COLUMNS)]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    return [line.format(*COLUMNS), line.format(*("-" * w for w in widths)), *(line.format(*r) for r in table)]
+
+
+def _task_values(job_runs: list[JobRun]):
+    """Every task's values in run order, those of the jobs and iterations a task ran included."""
+    for run in job_runs:
+        for task in run.tasks.values():
+            yield task.values or {}
+            for child in task.children:
+                if isinstance(child, JobRun):
+                    yield from _task_values([child])
+                else:
+                    yield child.values or {}

@@ -19,6 +19,12 @@ HEADLINE = {
 EVALUATOR_TYPE = {"binary": "classifier", "multiclass": "classifier", "regression": "regressor"}
 
 
+def headline(spec: ModelSpec, metrics: dict[str, float], baseline: dict[str, float]) -> str:
+    """The problem's first headline metric against the baseline's, e.g. "roc_auc 0.8347 (baseline 0.5000)"."""
+    name = HEADLINE[spec.problem][0]
+    return f"{name} {metrics[name]:.4f} (baseline {baseline[name]:.4f})"
+
+
 def monitored_metrics(spec: ModelSpec) -> list[str]:
     """What monitoring (monitoring.py) measures for this model, and so what its limits may name."""
     if spec.problem == "binary":

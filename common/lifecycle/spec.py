@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,10 @@ class ModelSpec:
     pip_requirements: pinned packages the logged model needs to load.
     skops_trusted_types: types the sklearn flavour may load back (it saves with skops).
     library: the model library's name for messages ("LightGBM").
+    segment: the rows of the label and input tables this model is for, as column -> value (e.g.
+        {"country": "DE"}); every row when empty.
+    training_notes: (hyperparameters, training labels) -> tags that record choices made for this
+        training (e.g. how an imbalanced label is handled), set on the run and the model version.
     """
 
     keys: tuple[str, ...]
@@ -39,6 +43,8 @@ class ModelSpec:
     pip_requirements: tuple[str, ...] = ()
     skops_trusted_types: tuple[str, ...] = field(default_factory=tuple)
     library: str = "model"
+    segment: Mapping[str, str] = field(default_factory=dict)
+    training_notes: Callable[[dict, Any], dict[str, str]] | None = None
 
     def __post_init__(self) -> None:
         if self.problem not in PROBLEMS:

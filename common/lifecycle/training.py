@@ -20,11 +20,15 @@ class TrainingResult:
     version: str
     run_id: str
     metrics: dict[str, float]
+    baseline: dict[str, float]
 
 
 def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str, feature_table: str,
-          model_name: str, experiment_name: str) -> TrainingResult:
-    training_set, pdf = build_training_set(spark, fe, spec, raw_table, feature_table)
+          model_name: str, experiment_name: str, sample_fraction: float = 1.0) -> TrainingResult:
+    """Fit on the training rows, log the run (parameters, holdout metrics and those of a baseline
+    that always predicts the majority class or the mean, plots, the model), register the version
+    and make it Challenger."""
+    training_set, pdf = build_training_set(spark, fe, spec, raw_table, feature_table, sample_fraction)
     train_rows, holdout = split_holdout(spec, pdf, settings.holdout_fraction, settings.seed)
     if holdout.empty or (spec.is_classifier and train_rows[spec.label].nunique() < 2):
         what = "at least two classes of " + spec.label if spec.is_classifier else "rows"
@@ -36,10 +40,14 @@ def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str
     model = spec.make_model(params, settings.seed).fit(X, y)
 
     runtime.set_experiment(experiment_name)
+    notes = spec.training_notes(params, y) if spec.training_notes else {}
     with mlflow.start_run(run_name="train") as run:
-        mlflow.log_params({**params, "seed": settings.seed, "training_rows": len(X), "holdout_rows": len(holdout)})
+        mlflow.log_params({**params, "seed": settings.seed, "training_rows": len(X), "holdout_rows": len(holdout),
+                           "sample_fraction": sample_fraction, **{f"segment_{k}": v for k, v in spec.segment.items()}})
+        mlflow.set_tags(notes)
         metrics = holdout_metrics(spec, model, holdout[features], holdout[spec.label])
-        mlflow.log_metrics(metrics)
+        baseline = holdout_metrics(spec, baseline_model(spec).fit(X, y), holdout[features], holdout[spec.label])
+        mlflow.log_metrics({**metrics, **{f"baseline_{k}": v for k, v in baseline.items()}})
         log_plots(spec, model, holdout[features], holdout[spec.label])
         info = fe.log_model(
             model=model,
@@ -54,5 +62,14 @@ def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str
     # Registered here rather than through log_model: FeatureEngineeringClient returns the ModelInfo
     # of the logged model, which carries no registered version.
     version = registry.register(info.model_uri, model_name)
+    if notes:
+        registry.tag_version(model_name, version, notes)
     registry.set_alias(model_name, registry.CHALLENGER, version)
-    return TrainingResult(model_name, version, run.info.run_id, metrics)
+    return TrainingResult(model_name, version, run.info.run_id, metrics, baseline)
+
+
+def baseline_model(spec: ModelSpec):
+    """What the model must beat: the class priors (majority class) or the mean of the label."""
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    return DummyClassifier(strategy="prior") if spec.is_classifier else DummyRegressor(strategy="mean")

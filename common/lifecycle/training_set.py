@@ -18,14 +18,31 @@ def feature_lookups(spec: ModelSpec, feature_table: str) -> list[FeatureLookup]:
     return [FeatureLookup(table_name=feature_table, lookup_key=keys, timestamp_lookup_key=spec.timestamp)]
 
 
-def build_training_set(spark, fe, spec: ModelSpec, raw_table: str, feature_table: str):
-    """The feature store's training set and its rows in pandas, sorted by the keys."""
-    raw = tables.read_table(spark, raw_table, columns=[*spec.keys, spec.timestamp, spec.label], non_empty=True)
+def segment_rows(spark, spec: ModelSpec, table: str, columns: list[str]):
+    """The table's rows of the model's segment (all rows when it has none), non-empty, as `columns`."""
+    df = tables.read_table(spark, table, columns=[*columns, *spec.segment], non_empty=True)
+    for column, value in spec.segment.items():
+        df = df.filter(F.col(column) == value)
+    if spec.segment and df.isEmpty():
+        chosen = ", ".join(f"{c} = {v!r}" for c, v in spec.segment.items())
+        raise tables.TableContentError(f"Table {table} has no row with {chosen}")
+    return df.select(*columns)
+
+
+def build_training_set(spark, fe, spec: ModelSpec, raw_table: str, feature_table: str,
+                       sample_fraction: float = 1.0):
+    """The feature store's training set and its rows in pandas, sorted by the keys: the labels of
+    the model's segment, or of a stable sample of its entities when `sample_fraction` < 1."""
+    if not 0 < sample_fraction <= 1:
+        raise ValueError(f"sample_fraction must be in (0, 1], not {sample_fraction}")
+    raw = segment_rows(spark, spec, raw_table, [*spec.keys, spec.timestamp, spec.label])
     spine = raw.select(*spec.keys, spec.timestamp, spec.label_values(F.col(spec.label)).alias(spec.label))
     training_set = fe.create_training_set(df=spine, feature_lookups=feature_lookups(spec, feature_table),
                                           label=spec.label, exclude_columns=[spec.timestamp])
-    pdf = training_set.load_df().toPandas().sort_values(list(spec.keys), ignore_index=True)
-    return training_set, pdf
+    pdf = training_set.load_df().toPandas()
+    if sample_fraction < 1:
+        pdf = pdf[_buckets(spec, pdf, "sample") < sample_fraction]
+    return training_set, pdf.sort_values(list(spec.keys), ignore_index=True)
 
 
 def feature_columns(spec: ModelSpec, pdf: pd.DataFrame) -> list[str]:
@@ -36,9 +53,13 @@ def feature_columns(spec: ModelSpec, pdf: pd.DataFrame) -> list[str]:
 def split_holdout(spec: ModelSpec, pdf: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split by a hash of the entity's keys: stable across runs and jobs, so validation sees the
     same held-out entities that training left out."""
-    def bucket(entity: str) -> float:
-        return int(hashlib.sha256(f"{seed}:{entity}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-
-    entity = pdf[list(spec.keys)].astype(str).agg("|".join, axis=1)
-    held_out = entity.map(bucket) < fraction
+    held_out = _buckets(spec, pdf, str(seed)) < fraction
     return pdf[~held_out].reset_index(drop=True), pdf[held_out].reset_index(drop=True)
+
+
+def _buckets(spec: ModelSpec, pdf: pd.DataFrame, salt: str) -> pd.Series:
+    """Each row's entity (its keys) hashed with `salt` to a number in [0, 1], the same in every run."""
+    def bucket(entity: str) -> float:
+        return int(hashlib.sha256(f"{salt}:{entity}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+    return pdf[list(spec.keys)].astype(str).agg("|".join, axis=1).map(bucket)

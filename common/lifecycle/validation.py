@@ -63,7 +63,8 @@ def evaluate_model(spec: ModelSpec, model_uri: str, data, run_name: str):
 
 
 def validate(spark, fe, spec: ModelSpec, settings: ModelSettings, *, model_name: str, version: str,
-             raw_table: str, feature_table: str, experiment_name: str, mode: str = "enabled") -> ValidationOutcome:
+             raw_table: str, feature_table: str, experiment_name: str, mode: str = "enabled",
+             sample_fraction: float = 1.0) -> ValidationOutcome:
     if mode not in RUN_MODES:
         raise ValueError(f"Unknown validation mode {mode!r}; modes: {', '.join(RUN_MODES)}")
     version = str(registry.get_version(model_name, version).version)
@@ -73,7 +74,7 @@ def validate(spark, fe, spec: ModelSpec, settings: ModelSettings, *, model_name:
         record_verdict(outcome)
         return outcome
 
-    _, pdf = build_training_set(spark, fe, spec, raw_table, feature_table)
+    _, pdf = build_training_set(spark, fe, spec, raw_table, feature_table, sample_fraction)
     _, holdout = split_holdout(spec, pdf, settings.holdout_fraction, settings.seed)
     data = holdout[feature_columns(spec, pdf) + [spec.label]]
     champion = registry.version_by_alias(model_name, registry.CHAMPION)

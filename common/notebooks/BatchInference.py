@@ -26,15 +26,15 @@ dbutils.widgets.text("project", "", "Project (its folder under projects/)")
 dbutils.widgets.text("input_table", "", "Rows to score")
 dbutils.widgets.text("output_table", "", "Predictions table")
 dbutils.widgets.text("model_name", "", "Registered model")
+dbutils.widgets.text("variant", "", "Config variant (for a project of several models: which one)")
 
 # COMMAND ----------
 
 from common.lifecycle.inference import batch_inference
-from common.projects import project_module
+from common.projects import model_spec
 from common.runtime import feature_store_client
 
-project = dbutils.widgets.get("project")
-SPEC = project_module(project, "model").SPEC
+SPEC = model_spec(dbutils.widgets.get("project"), dbutils.widgets.get("variant"))
 
 result = batch_inference(
     spark,
@@ -44,6 +44,7 @@ result = batch_inference(
     input_table=dbutils.widgets.get("input_table"),
     output_table=dbutils.widgets.get("output_table"),
 )
+dbutils.jobs.taskValues.set("model_name", result.model_name)
 dbutils.jobs.taskValues.set("model_version", result.version)
 dbutils.jobs.taskValues.set("rows_scored", result.rows_scored)
 dbutils.jobs.taskValues.set("predictions_rows", result.table_rows)

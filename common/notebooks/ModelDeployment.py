@@ -30,6 +30,8 @@ from common.lifecycle.deployment import deploy
 
 version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
 outcome = deploy(dbutils.widgets.get("model_name"), version)
+dbutils.jobs.taskValues.set("model_name", outcome.model_name)
+dbutils.jobs.taskValues.set("model_version", outcome.version)
 dbutils.jobs.taskValues.set("promoted", outcome.promoted)
 dbutils.jobs.taskValues.set("aliases", outcome.aliases)
 print(f"{outcome.model_name} version {outcome.version}: {'promoted' if outcome.promoted else 'not promoted'} "

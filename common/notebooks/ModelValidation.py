@@ -29,29 +29,31 @@ dbutils.widgets.text("model_name", "", "Registered model")
 dbutils.widgets.text("model_version", "", "Model version (default: the Train task's)")
 dbutils.widgets.text("experiment_name", "", "MLflow experiment")
 dbutils.widgets.dropdown("validation_mode", "enabled", ["disabled", "dry_run", "enabled"], "Run mode")
-dbutils.widgets.text("variant", "", "Config variant")
+dbutils.widgets.text("variant", "", "Config variant (for a project of several models: which one)")
+dbutils.widgets.text("sample_fraction", "1", "Share of the entities trained on (the same stable sample)")
 
 # COMMAND ----------
 
 from common.lifecycle.validation import validate
-from common.projects import project_module
+from common.projects import model_spec, project_module
 from common.runtime import feature_store_client
 
-project = dbutils.widgets.get("project")
-SPEC = project_module(project, "model").SPEC
+project, variant = dbutils.widgets.get("project"), dbutils.widgets.get("variant")
+SPEC = model_spec(project, variant)
 
 version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
 outcome = validate(
     spark,
     feature_store_client(),
     SPEC,
-    project_module(project, "settings").load_settings(dbutils.widgets.get("variant")),
+    project_module(project, "settings").load_settings(variant),
     model_name=dbutils.widgets.get("model_name"),
     version=version,
     raw_table=dbutils.widgets.get("raw_table"),
     feature_table=dbutils.widgets.get("feature_table"),
     experiment_name=dbutils.widgets.get("experiment_name"),
     mode=dbutils.widgets.get("validation_mode"),
+    sample_fraction=float(dbutils.widgets.get("sample_fraction")),
 )
 dbutils.jobs.taskValues.set("validation_status", outcome.status)
 dbutils.jobs.taskValues.set("candidate_metrics", outcome.candidate_metrics)

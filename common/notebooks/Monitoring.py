@@ -26,24 +26,25 @@ dbutils.widgets.text("project", "", "Project (its folder under projects/)")
 dbutils.widgets.text("predictions_table", "", "Predictions table")
 dbutils.widgets.text("labels_table", "", "Outcomes (labels) table")
 dbutils.widgets.text("monitoring_table", "", "Monitoring history table")
-dbutils.widgets.text("variant", "", "Config variant")
+dbutils.widgets.text("variant", "", "Config variant (for a project of several models: which one)")
 
 # COMMAND ----------
 
 from common.lifecycle.monitoring import monitor
-from common.projects import project_module
+from common.projects import model_spec, project_module
 
-project = dbutils.widgets.get("project")
-SPEC = project_module(project, "model").SPEC
+project, variant = dbutils.widgets.get("project"), dbutils.widgets.get("variant")
+SPEC = model_spec(project, variant)
 
 result = monitor(
     spark,
     SPEC,
-    project_module(project, "settings").load_settings(dbutils.widgets.get("variant")).monitoring,
+    project_module(project, "settings").load_settings(variant).monitoring,
     predictions_table=dbutils.widgets.get("predictions_table"),
     labels_table=dbutils.widgets.get("labels_table"),
     monitoring_table=dbutils.widgets.get("monitoring_table"),
 )
+dbutils.jobs.taskValues.set("model_name", result.model_name)
 dbutils.jobs.taskValues.set("model_version", result.model_version)
 dbutils.jobs.taskValues.set("metrics", result.metrics)
 dbutils.jobs.taskValues.set("retrain", "true" if result.retrain else "false")

@@ -27,29 +27,33 @@ dbutils.widgets.text("raw_table", "", "Raw table (labels)")
 dbutils.widgets.text("feature_table", "", "Feature table")
 dbutils.widgets.text("model_name", "", "Registered model")
 dbutils.widgets.text("experiment_name", "", "MLflow experiment")
-dbutils.widgets.text("variant", "", "Config variant")
+dbutils.widgets.text("variant", "", "Config variant (for a project of several models: which one)")
+dbutils.widgets.text("sample_fraction", "1", "Share of the entities to train on (a stable sample)")
 
 # COMMAND ----------
 
+from common.lifecycle.metrics import headline
 from common.lifecycle.training import train
-from common.projects import project_module
+from common.projects import model_spec, project_module
 from common.runtime import feature_store_client
 
-project = dbutils.widgets.get("project")
-SPEC = project_module(project, "model").SPEC
+project, variant = dbutils.widgets.get("project"), dbutils.widgets.get("variant")
+SPEC = model_spec(project, variant)
 
 result = train(
     spark,
     feature_store_client(),
     SPEC,
-    project_module(project, "settings").load_settings(dbutils.widgets.get("variant")),
+    project_module(project, "settings").load_settings(variant),
     raw_table=dbutils.widgets.get("raw_table"),
     feature_table=dbutils.widgets.get("feature_table"),
     model_name=dbutils.widgets.get("model_name"),
     experiment_name=dbutils.widgets.get("experiment_name"),
+    sample_fraction=float(dbutils.widgets.get("sample_fraction")),
 )
 dbutils.jobs.taskValues.set("model_name", result.model_name)
 dbutils.jobs.taskValues.set("model_version", result.version)
 metrics = {k: round(v, 4) for k, v in result.metrics.items()}
 dbutils.jobs.taskValues.set("holdout_metrics", metrics)
+dbutils.jobs.taskValues.set("headline", headline(SPEC, result.metrics, result.baseline))
 print(f"{result.model_name} version {result.version} is Challenger; holdout metrics {metrics}")

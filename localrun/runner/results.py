@@ -18,6 +18,8 @@ class TaskRun:
     outcome: str | None = None  # "true" / "false" for a condition_task
     values: dict[str, Any] = field(default_factory=dict)
     reason: str = ""  # why the task was skipped, excluded or failed
+    # What the task ran in turn: a run_job_task's job run, a for_each_task's iterations (TaskRuns).
+    children: list[Any] = field(default_factory=list)
 
 
 @dataclass

@@ -4,13 +4,15 @@ a new kind (a Python script, SQL) is one more class here."""
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from common.local.dbutils import LocalDbutils
 from localrun.bundle import BundleError
-from localrun.runner.references import as_parameter, resolve
+from localrun.runner.references import DYNAMIC, as_parameter, resolve
 from localrun.runner.results import JobRun, TaskRun
 
 if TYPE_CHECKING:
@@ -135,10 +137,72 @@ class RunJobTask(TaskKind):
 
     def run(self, run: JobRun, result: TaskRun) -> None:
         params = self.parameters("job_parameters", run)
-        self.runner.nested(self.job_key).run(self.target, job_parameters=params)
+        result.children.append(self.runner.nested(self.job_key).run(self.target, job_parameters=params))
 
 
-TASK_KINDS: dict[str, type[TaskKind]] = {kind.field: kind for kind in (NotebookTask, ConditionTask, RunJobTask)}
+class ForEachTask(TaskKind):
+    """Its inner task once per item of `inputs` (a JSON array, or a reference to one), with
+    {{input}} (and {{input.<field>}} for objects) standing for the item. Locally the items run one
+    after the other, in order; the first failure fails the task."""
+
+    field = "for_each_task"
+
+    def items(self, run: JobRun) -> list[Any]:
+        text = self.value(self.spec.get("inputs", ""), run, "inputs")
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError:
+            items = None
+        if not isinstance(items, list):
+            raise self.error(f": for_each_task inputs must be a JSON array, not {text!r}")
+        return items
+
+    def inner(self, item: Any) -> TaskKind:
+        task = self.spec.get("task")
+        if not isinstance(task, dict) or not task.get("task_key"):
+            raise self.error(": for_each_task needs a task with a task_key")
+        return task_kind(self.runner, self.job_key, with_input(task, item))
+
+    def check(self, run: JobRun) -> None:
+        self.value(self.spec.get("inputs", ""), run, "inputs", check=True)
+        self.inner("").check(run)
+
+    def describe(self) -> str:
+        inner = self.spec.get("task") or {}
+        return f"for each of {self.spec.get('inputs')}: {inner.get('task_key')}"
+
+    def run(self, run: JobRun, result: TaskRun) -> None:
+        for i, item in enumerate(self.items(run)):
+            kind = self.inner(item)
+            iteration = TaskRun(f"{kind.key}[{as_parameter(item)}]")
+            result.children.append(iteration)
+            self.runner.console.say(f"  {self.key} {i + 1}: {iteration.task_key}")
+            kind.run(run, iteration)
+            iteration.status, iteration.values = "ok", run.task_values.of(kind.key)
+
+
+def with_input(value: Any, item: Any) -> Any:
+    """`value` with every {{input}} / {{input.<field>}} replaced by the for_each item (or its field)."""
+    if isinstance(value, dict):
+        return {k: with_input(v, item) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_input(v, item) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match) -> str:
+        ref = match.group(1)
+        if ref == "input":
+            return as_parameter(item)
+        if ref.startswith("input.") and isinstance(item, dict):
+            return as_parameter(item.get(ref[len("input."):]))
+        return match.group(0)
+
+    return DYNAMIC.sub(replace, value)
+
+
+TASK_KINDS: dict[str, type[TaskKind]] = {
+    kind.field: kind for kind in (NotebookTask, ConditionTask, RunJobTask, ForEachTask)}
 
 
 def task_kind(runner: JobRunner, job_key: str, task: dict) -> TaskKind:

@@ -9,6 +9,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from common import tables
+from common.lifecycle.features import write_feature_table
 from projects.churn.data import RAW_COLUMNS
 
 KEYS = ["customer_id", "feature_timestamp"]
@@ -93,16 +94,7 @@ def write_features(spark, fe, raw_table: str, feature_table: str) -> int:
     Idempotent: a rerun on the same raw rows leaves the table unchanged. Returns its row count.
     """
     raw = tables.read_table(spark, raw_table, columns=[c for c in RAW_COLUMNS if c != LABEL], non_empty=True)
-    features = compute_features(raw)
-    if tables.table_exists(spark, feature_table):
-        fe.write_table(name=feature_table, df=features, mode="merge")
-    else:
-        fe.create_table(
-            name=feature_table,
-            primary_keys=KEYS,
-            timeseries_column="feature_timestamp",
-            df=features,
-            description="Telco customer features, one row per customer and snapshot (projects/churn/features.py).",
-        )
-    return fe.read_table(name=feature_table).count()
+    return write_feature_table(
+        spark, fe, compute_features(raw), feature_table, primary_keys=KEYS, timeseries_column="feature_timestamp",
+        description="Telco customer features, one row per customer and snapshot (projects/churn/features.py).")
 

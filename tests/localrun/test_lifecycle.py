@@ -1,6 +1,7 @@
 """localrun/lifecycle.py and the ./mlops commands, in this process, on a small bundle of two projects."""
 
 import io
+import re
 
 from localrun.bundle import load_bundle
 from localrun.cli import main
@@ -34,7 +35,8 @@ def test_each_projects_jobs_run_in_stage_order_and_the_summary_shows_their_task_
     text = out.getvalue()
     assert "=== a: a_features -> a_train (target dev)" in text
     summary = text[text.index("=== Lifecycle done"):]
-    assert "a:\n  a_features (" in summary and "    produce.rows: 42\n    produce.label: churn" in summary
+    assert re.search(r"\na: [0-9.]+ s \([0-9]+%\)\n  a_features \(", summary)
+    assert "    produce.rows: 42\n    produce.label: churn" in summary
 
 
 def test_the_commands_list_run_and_sum_up_the_jobs(tmp_path, monkeypatch, capsys):
