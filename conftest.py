@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
-END_TO_END = "tests/repository/test_lifecycle_e2e.py"
+END_TO_END = "tests/repository/test_lifecycle_e2e.py"  # README's main command, run end to end
 sys.path.insert(0, str(ROOT))
 
 # Before anything imports common.runtime: tests never touch the user's own lakehouse.
@@ -34,37 +34,81 @@ def lakehouse() -> Path:
     return Path(_LAKEHOUSE)
 
 
+@pytest.fixture(scope="session")
+def fe(spark):
+    """The feature store client of the runtime seam (the local one here)."""
+    from common.runtime import feature_store_client
+
+    return feature_store_client()
+
+
+def test_name(request) -> str:
+    """The test's name as a Unity Catalog name part: letters, digits and _, at most 40."""
+    return "".join(c if c.isalnum() else "_" for c in request.node.name)[:40].lower()
+
+
+def registered_copy(result, request, schema: str):
+    """A training result's model registered again, as version 1 of `<schema>.<test name>` with the
+    Challenger alias that training gives: a model of the test's own, to move aliases and record
+    verdicts on, with no second training."""
+    from dataclasses import replace
+
+    from common import registry
+
+    name = f"{schema}.{test_name(request)}"
+    version = registry.register(registry.get_version(result.model_name, result.version).source, name)
+    registry.set_alias(name, registry.CHALLENGER, version)
+    return replace(result, model_name=name, version=version)
+
+
 @pytest.fixture
 def schema(request) -> str:
     """A catalog.schema of its own for each test, so tables never collide."""
-    name = "".join(c if c.isalnum() else "_" for c in request.node.name)[:40].lower()
-    return f"test.{name}"
+    return f"test.{test_name(request)}"
 
 
 def pytest_collection_modifyitems(items):
     """Coverage counts what the shared code's own tests (tests/) exercise; a project's tests test the
     project, and run untraced (pytest-cov's no_cover), which also spares them the tracer's cost.
-    The end-to-end tests go first, so that on two workers one starts on them at once (below)."""
+    Longest first, so that two workers (below) end together: the end-to-end tests (README's main
+    command before the others), then the projects' tests (one unit per project), then the rest."""
     projects = ROOT / "projects"
     for item in items:
         if item.path.is_relative_to(projects):
             item.add_marker(pytest.mark.no_cover)
-    items.sort(key=lambda item: not item.nodeid.startswith(END_TO_END))  # stable: the end-to-end tests first
+    items.sort(key=lambda item: (not item.nodeid.startswith(END_TO_END), item.get_closest_marker("e2e") is None,
+                                 not item.path.is_relative_to(projects)))
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """On several workers (./mlops test): the end-to-end tests, which spend their time in processes of
-    their own, are one unit for one worker; a project's tests are one unit (its session fixtures are
-    built once); every other test is a unit of its own for whichever worker is free. (xdist's
-    `loadgroup` would do the first by marker, but not under pytest 9.)"""
+    """On several workers (./mlops test): an end-to-end file (test_*_e2e.py), whose tests spend minutes
+    in processes of their own, is one unit, and a worker busy with one is given nothing else until it
+    is done (xdist would queue more behind it); a project's tests are one unit (its session fixtures
+    are built once); every other test is a unit of its own for whichever worker is free."""
     from xdist.scheduler import LoadScopeScheduling
+
+    def end_to_end(scope: str) -> bool:
+        return scope.endswith("_e2e.py")
 
     class EndToEndApart(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(END_TO_END):
-                return END_TO_END
+            path = nodeid.split("::")[0]
+            if end_to_end(path):
+                return path
             parts = nodeid.split("/")
             return "/".join(parts[:2]) if parts[0] == "projects" else nodeid
+
+        def _reschedule(self, node) -> None:
+            busy = any(end_to_end(scope) and not all(done.values())
+                       for scope, done in self.assigned_work[node].items())
+            if not busy or node.shutting_down or not self.workqueue:
+                super()._reschedule(node)
+            elif self._pending_of(self.assigned_work[node]) < 2:
+                # A worker runs a test only once it holds the next one, so it gets one single test.
+                light = next((s for s in self.workqueue if not end_to_end(s) and not s.startswith("projects/")), None)
+                if light is not None:
+                    self.workqueue.move_to_end(light, last=False)
+                self._assign_work_unit(node)
 
     return EndToEndApart(config, log)
 

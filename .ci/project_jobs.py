@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: common/
-from common.projects import STAGES, jobs_by_stage
+from common.projects import STAGES, fanned_out_jobs, jobs_by_stage
 
 
 class SelectionError(Exception):
@@ -28,9 +28,12 @@ class SelectionError(Exception):
 
 
 def project_jobs(config: dict, project: str, stages: list[str] | None = None) -> list[str]:
-    """Keys of the jobs tagged `project: <project>` for each of `stages` (default: every stage)."""
+    """Keys of the jobs tagged `project: <project>` for each of `stages` (default: every stage), less
+    those that another job runs per item of a for_each_task (that job runs them)."""
     wanted = list(stages or STAGES)
-    projects = jobs_by_stage((config.get("resources") or {}).get("jobs") or {})
+    jobs = (config.get("resources") or {}).get("jobs") or {}
+    parts = fanned_out_jobs(jobs)
+    projects = jobs_by_stage({key: job for key, job in jobs.items() if key not in parts})
     by_stage = projects.get(project)
     if not by_stage:
         raise SelectionError(f"no job of the bundle is tagged project: {project} "

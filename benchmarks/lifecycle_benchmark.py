@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/lifecycle_benchmark.py [--runs 3] [--rerun] [--bytecode cache|inherit]
 
-Lifecycle: `python -m localrun lifecycle` in a subprocess, each run in a fresh lakehouse (what a new
+Lifecycle: `python -m localrun lifecycle churn` in a subprocess, each run in a fresh lakehouse (what a new
 user sees); --rerun adds a warm rerun on the same lakehouse. Floor: this file run with --floor-child
 in its own subprocess, doing the same steps in pandas + deltalake + MLflow with no Spark. Wall times
 include process start on both sides. Results go to benchmarks/results/ (git-ignored).
@@ -202,7 +202,7 @@ def timed(cmd: list[str], env: dict) -> tuple[float, str]:
 
 
 def run_lifecycle(lakehouse: Path, bytecode: str) -> dict:
-    wall, out = timed([sys.executable, "-m", "localrun", "lifecycle"], child_env(lakehouse, bytecode))
+    wall, out = timed([sys.executable, "-m", "localrun", "lifecycle", "churn"], child_env(lakehouse, bytecode))
     done = DONE_LINE.search(out)
     in_process = float(done.group(1)) if done else None
     tasks = {key: float(seconds) for key, seconds in TASK_LINE.findall(out)}

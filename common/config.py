@@ -18,6 +18,7 @@ import yaml
 from common.suggest import closest
 
 GLOBAL_CONFIG = Path(__file__).resolve().parent / "global-config.yml"
+_UNSET = object()
 
 
 class ConfigError(ValueError):
@@ -29,16 +30,32 @@ def load_config(schema: type, project_config: Path, variant: str | None = None, 
 
     The variant file is ``<project config folder>/variants/<variant>.yml``.
     """
+    merged: dict = {}
+    origin: dict[str, Path] = {}
+    for path in config_files(project_config, variant, layers):
+        _merge(merged, _read(path), origin, path, "")
+    return _build(schema, merged, origin, "")
+
+
+def config_files(project_config: Path, variant: str | None = None, layers: tuple[Path, ...] = ()) -> list[Path]:
+    """The files load_config merges, in order: global, project, variant, then `layers`."""
     project_config = Path(project_config)
     files = [GLOBAL_CONFIG, project_config]
     if variant:
         files.append(layer_file(project_config.parent / "variants", variant, "variant"))
-    files += layers
-    merged: dict = {}
-    origin: dict[str, Path] = {}
-    for path in files:
-        _merge(merged, _read(path), origin, path, "")
-    return _build(schema, merged, origin, "")
+    return files + [Path(layer) for layer in layers]
+
+
+def file_that_sets(files: list[Path], dotted: str) -> Path:
+    """The last of `files` that sets the dotted key (so an error about its value names the file
+    where it was written); the last file when none does."""
+    for path in reversed(files):
+        node = _read(path)
+        for key in dotted.split("."):
+            node = node.get(key, _UNSET) if isinstance(node, dict) else _UNSET
+        if node is not _UNSET:
+            return path
+    return files[-1]
 
 
 def layer_file(folder: Path, name: str, what: str) -> Path:
@@ -46,7 +63,8 @@ def layer_file(folder: Path, name: str, what: str) -> Path:
     path = Path(folder) / f"{name}.yml"
     if not path.exists():
         known = sorted(p.stem for p in path.parent.glob("*.yml"))
-        raise ConfigError(f"Unknown {what} {name!r}: no {path}; {what}s: {', '.join(known) or 'none'}")
+        kinds = what[:-1] + "ies" if what.endswith("y") else what + "s"  # countries, models
+        raise ConfigError(f"Unknown {what} {name!r}: no {path}; {kinds}: {', '.join(known) or 'none'}")
     return path
 
 

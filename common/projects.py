@@ -73,9 +73,12 @@ def fanned_out_jobs(jobs: Mapping[str, Mapping | None]) -> set[str]:
     for job in jobs.values():
         for task in (job or {}).get("tasks") or []:
             inner = ((task or {}).get("for_each_task") or {}).get("task") or {}
-            job_id = (inner.get("run_job_task") or {}).get("job_id")
-            if job_id is not None:
-                found.add(str(job_id))
+            job_id = str((inner.get("run_job_task") or {}).get("job_id") or "")
+            # Resolved (the runner: the job's key) or as written (`-o json`: ${resources.jobs.<key>.id}).
+            if job_id.startswith("${resources.jobs.") and job_id.endswith(".id}"):
+                job_id = job_id[len("${resources.jobs."):-len(".id}")]
+            if job_id:
+                found.add(job_id)
     return found
 
 

@@ -93,6 +93,10 @@ def configure_mlflow() -> None:
         return
     _quiet_local_mlflow()
     uri = mlflow_tracking_uri()
+    if not os.environ.get("MLFLOW_TRACKING_URI"):
+        from common.local.mlflow_store import ensure_store
+
+        ensure_store(lakehouse_dir() / "mlflow.db")
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
 

@@ -4,6 +4,7 @@
     jobs [-t TARGET]
     validate [-t TARGET] [--var name=value ...] [-o json]
     lifecycle [-t TARGET] [PROJECT ...]
+    new-project NAME
 
 Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usage error.
 """
@@ -92,6 +93,18 @@ def lifecycle(args: argparse.Namespace) -> int:
     return 0
 
 
+def new_project(args: argparse.Namespace) -> int:
+    """Write projects/<name> from the scaffold's template (localrun/scaffold/)."""
+    from localrun.scaffold import new_project as scaffold
+
+    folder = scaffold(args.name, find_root())
+    print(f"Created projects/{args.name} ({sum(1 for p in folder.rglob('*') if p.is_file())} files). Next:\n"
+          f"  ./mlops test projects/{args.name}       its tests\n"
+          f"  ./mlops lifecycle {args.name}           its jobs, end to end on a generated sample\n"
+          f"  projects/{args.name}/README.md          what to replace with your own")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlops", description="Run the bundle's jobs on this machine.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -125,6 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order")
     sub.add_argument("projects", nargs="*", metavar="PROJECT", help="only these projects (default: every one)")
     variables(sub)
+    sub = commands.add_parser("new-project", help="add a project from the template, ready to test and run",
+                              description="add a project from the template, ready to test and run")
+    sub.add_argument("name", help="snake_case name: the folder under projects/, the schema, the job prefix")
+    sub.set_defaults(func=new_project)
     return parser
 
 

@@ -14,7 +14,7 @@ from typing import TextIO
 from common.projects import lifecycle_jobs
 from common.suggest import did_you_mean
 from localrun.bundle import Bundle, BundleError
-from localrun.runner import JobRun, run_job
+from localrun.runner import JobRun, TaskRun, run_job
 
 
 def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
@@ -79,16 +79,19 @@ def models_table(runs: dict[str, list[JobRun]]) -> list[str]:
     table = [[row.get(c, "-") for c in COLUMNS] for row in rows.values()]
     widths = [max(len(c), *(len(r[i]) for r in table)) if table else len(c) for i, c in enumerate(COLUMNS)]
     line = "  ".join("{:<%d}" % w for w in widths)
-    return [line.format(*COLUMNS), line.format(*("-" * w for w in widths)), *(line.format(*r) for r in table)]
+    return [line.format(*r).rstrip() for r in (COLUMNS, ["-" * w for w in widths], *table)]
 
 
 def _task_values(job_runs: list[JobRun]):
     """Every task's values in run order, those of the jobs and iterations a task ran included."""
     for run in job_runs:
         for task in run.tasks.values():
-            yield task.values or {}
-            for child in task.children:
-                if isinstance(child, JobRun):
-                    yield from _task_values([child])
-                else:
-                    yield child.values or {}
+            yield from _values_of(task)
+
+
+def _values_of(task: TaskRun):
+    """A task's values, then those of what it ran: a job run, or a for_each iteration (and the job
+    run that the iteration ran, in turn)."""
+    yield task.values or {}
+    for child in task.children:
+        yield from _task_values([child]) if isinstance(child, JobRun) else _values_of(child)

@@ -20,8 +20,8 @@ EVALUATOR_TYPE = {"binary": "classifier", "multiclass": "classifier", "regressio
 
 
 def headline(spec: ModelSpec, metrics: dict[str, float], baseline: dict[str, float]) -> str:
-    """The problem's first headline metric against the baseline's, e.g. "roc_auc 0.8347 (baseline 0.5000)"."""
-    name = HEADLINE[spec.problem][0]
+    """The model's headline metric against the baseline's, e.g. "roc_auc 0.8347 (baseline 0.5000)"."""
+    name = spec.headline or HEADLINE[spec.problem][0]
     return f"{name} {metrics[name]:.4f} (baseline {baseline[name]:.4f})"
 
 
@@ -49,6 +49,8 @@ def holdout_metrics(spec: ModelSpec, model, X: pd.DataFrame, y: pd.Series) -> di
     if spec.problem == "binary":
         return {
             "roc_auc": float(m.roc_auc_score(y, proba[:, 1])),
+            # Average precision, which mlflow.models.evaluate reports under this name.
+            "precision_recall_auc": float(m.average_precision_score(y, proba[:, 1])),
             "f1_score": float(m.f1_score(y, predicted)),
             "precision_score": float(m.precision_score(y, predicted, zero_division=0)),
             "recall_score": float(m.recall_score(y, predicted)),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from common.config import ConfigError, load_config
+from common.config import ConfigError, config_files, file_that_sets, load_config
 from common.lifecycle.metrics import monitored_metrics
 from common.lifecycle.spec import ModelSpec
 from common.suggest import did_you_mean
@@ -54,25 +54,31 @@ class ModelSettings:
 S = TypeVar("S", bound=ModelSettings)
 
 
-def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, variant: str | None = None) -> S:
-    """`cls` (ModelSettings or a project's subclass) from `config_file` and its variant, checked:
-    the holdout is a fraction, every hyperparameter is one the model factory knows, and every
-    monitoring limit names a metric that monitoring measures."""
-    settings = load_config(cls, config_file, variant or None)
+def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, variant: str | None = None,
+                        layers: tuple[Path, ...] = ()) -> S:
+    """`cls` (ModelSettings or a project's subclass) from `config_file`, its variant and any further
+    `layers` (e.g. a model's and a country's file), checked: the holdout is a fraction, every
+    hyperparameter is one the model factory knows, and every monitoring limit names a metric that
+    monitoring measures. An error names the file that set the key."""
+    settings = load_config(cls, config_file, variant or None, layers)
+    files = config_files(config_file, variant or None, layers)
     if not 0 < settings.holdout_fraction < 1:
-        raise ConfigError(f"holdout_fraction must be between 0 and 1, not {settings.holdout_fraction}")
+        raise ConfigError(f"{file_that_sets(files, 'holdout_fraction')}: holdout_fraction must be between 0 and 1, "
+                          f"not {settings.holdout_fraction}")
     model = spec.make_model({}, settings.seed)
     known = set(model.get_params())
     for name in settings.training.hyperparameters:
         if name not in known:
             hint = did_you_mean(name, sorted(known), "; did you mean '{}'?")
-            raise ConfigError(f"{config_file}: unknown {spec.library} parameter "
+            where = file_that_sets(files, f"training.hyperparameters.{name}")
+            raise ConfigError(f"{where}: unknown {spec.library} parameter "
                               f"'training.hyperparameters.{name}'{hint}")
     measured = monitored_metrics(spec)
     for bound in ("minimum", "maximum"):
         for name in getattr(settings.monitoring, bound):
             if name not in measured:
                 hint = did_you_mean(name, measured, "; did you mean '{}'?")
-                raise ConfigError(f"{config_file}: 'monitoring.{bound}.{name}' is no metric that monitoring "
+                where = file_that_sets(files, f"monitoring.{bound}.{name}")
+                raise ConfigError(f"{where}: 'monitoring.{bound}.{name}' is no metric that monitoring "
                                   f"measures{hint} (it measures {', '.join(measured)})")
     return settings

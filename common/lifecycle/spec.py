@@ -31,6 +31,8 @@ class ModelSpec:
         {"country": "DE"}); every row when empty.
     training_notes: (hyperparameters, training labels) -> tags that record choices made for this
         training (e.g. how an imbalanced label is handled), set on the run and the model version.
+    headline: the holdout metric that sums the model up in reports (default: the problem's first
+        of metrics.HEADLINE), e.g. macro "f1_score" where one class dominates.
     """
 
     keys: tuple[str, ...]
@@ -45,6 +47,7 @@ class ModelSpec:
     library: str = "model"
     segment: Mapping[str, str] = field(default_factory=dict)
     training_notes: Callable[[dict, Any], dict[str, str]] | None = None
+    headline: str = ""
 
     def __post_init__(self) -> None:
         if self.problem not in PROBLEMS:

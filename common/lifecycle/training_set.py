@@ -31,8 +31,9 @@ def segment_rows(spark, spec: ModelSpec, table: str, columns: list[str]):
 
 def build_training_set(spark, fe, spec: ModelSpec, raw_table: str, feature_table: str,
                        sample_fraction: float = 1.0):
-    """The feature store's training set and its rows in pandas, sorted by the keys: the labels of
-    the model's segment, or of a stable sample of its entities when `sample_fraction` < 1."""
+    """The feature store's training set and its rows in pandas, sorted by the keys (then the other
+    columns): the labels of the model's segment, or of a stable sample of its entities when
+    `sample_fraction` < 1."""
     if not 0 < sample_fraction <= 1:
         raise ValueError(f"sample_fraction must be in (0, 1], not {sample_fraction}")
     raw = segment_rows(spark, spec, raw_table, [*spec.keys, spec.timestamp, spec.label])
@@ -42,7 +43,11 @@ def build_training_set(spark, fe, spec: ModelSpec, raw_table: str, feature_table
     pdf = training_set.load_df().toPandas()
     if sample_fraction < 1:
         pdf = pdf[_buckets(spec, pdf, "sample") < sample_fraction]
-    return training_set, pdf.sort_values(list(spec.keys), ignore_index=True)
+    # Sorted by every column, keys first: an entity with several labels (one per snapshot or
+    # cut-off) comes back from Spark in any order, and a model fitted on rows in another order
+    # (LightGBM's bagging, for one) is another model.
+    order = [*spec.keys, *(c for c in pdf.columns if c not in spec.keys)]
+    return training_set, pdf.sort_values(order, ignore_index=True)
 
 
 def feature_columns(spec: ModelSpec, pdf: pd.DataFrame) -> list[str]:
@@ -58,8 +63,11 @@ def split_holdout(spec: ModelSpec, pdf: pd.DataFrame, fraction: float, seed: int
 
 
 def _buckets(spec: ModelSpec, pdf: pd.DataFrame, salt: str) -> pd.Series:
-    """Each row's entity (its keys) hashed with `salt` to a number in [0, 1], the same in every run."""
-    def bucket(entity: str) -> float:
-        return int(hashlib.sha256(f"{salt}:{entity}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-
-    return pdf[list(spec.keys)].astype(str).agg("|".join, axis=1).map(bucket)
+    """Each row's entity (its keys joined by "|") hashed with `salt` to a number in [0, 1], the same
+    in every run."""
+    entity = pdf[spec.keys[0]].astype(str)
+    for key in spec.keys[1:]:
+        entity = entity + "|" + pdf[key].astype(str)
+    prefix = f"{salt}:".encode()
+    return pd.Series([int(hashlib.sha256(prefix + e.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF for e in entity],
+                     index=pdf.index, dtype="float64")

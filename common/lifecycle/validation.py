@@ -39,6 +39,11 @@ class ValidationOutcome:
     message: str = ""
 
 
+# Multi-class precision, recall and F1 averaged over the classes as training's holdout metrics do
+# (macro), rather than weighted by class size, which a dominant class would make look good.
+EVALUATOR_CONFIG = {"log_model_explainability": False, "average": "macro"}
+
+
 def thresholds_for(settings: ModelSettings, with_champion: bool) -> dict[str, MetricThreshold]:
     """The configured thresholds; the changes relative to a Champion only when there is one."""
     out = {}
@@ -58,7 +63,7 @@ def evaluate_model(spec: ModelSpec, model_uri: str, data, run_name: str):
     with mlflow.start_run(run_name=run_name, nested=True):
         return mlflow.models.evaluate(
             model=registry.evaluation_model_uri(model_uri), data=data, targets=spec.label,
-            model_type=EVALUATOR_TYPE[spec.problem], evaluator_config={"log_model_explainability": False},
+            model_type=EVALUATOR_TYPE[spec.problem], evaluator_config=EVALUATOR_CONFIG,
         )
 
 
@@ -109,7 +114,7 @@ def validate(spark, fe, spec: ModelSpec, settings: ModelSettings, *, model_name:
 
 def reported_metrics(spec: ModelSpec, metrics: dict, settings: ModelSettings) -> dict[str, float]:
     """The evaluation metrics worth reporting: the thresholded ones and the problem's headline, rounded."""
-    names = set(settings.validation.thresholds) | set(HEADLINE[spec.problem])
+    names = set(settings.validation.thresholds) | set(HEADLINE[spec.problem]) | {spec.headline}
     return {k: round(float(v), 4) for k, v in metrics.items() if k in names}
 
 

@@ -73,6 +73,9 @@ class Bundle:
                 if "notebook_task" not in item:
                     raise BundleError(f"Task '{task_key}' of job '{job_key}' is not a notebook_task")
                 return self.local_notebook(("resources", "jobs", job_key, "tasks", i), job_key, item)
+        for path, inner in notebook_tasks(self.job(job_key), ("resources", "jobs", job_key)):
+            if inner.get("task_key") == task_key:  # the notebook task inside a for_each_task
+                return self.local_notebook(path, job_key, inner)
         raise BundleError(f"Unknown task '{task_key}' in job '{job_key}'; tasks: "
                           + ", ".join(str(t.get("task_key")) for t in tasks))
 

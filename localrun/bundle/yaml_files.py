@@ -15,8 +15,9 @@ from localrun.paths import display_path
 ROOT_FILES = ("databricks.yml", "databricks.yaml")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys (PyYAML would silently keep the last one)."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader (libyaml's, several times faster, where PyYAML has it) that rejects duplicate keys
+    (PyYAML would silently keep the last one)."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:

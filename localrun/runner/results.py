@@ -39,8 +39,10 @@ class JobRun:
         return all(t.status != "failed" for t in self.tasks.values())
 
     def task_run_id(self, task_key: str) -> str:
-        """A task's run id, as {{task.run_id}} and {{tasks.<key>.run_id}} give it."""
-        return f"{self.run_id}{list(self.tasks).index(task_key):03d}"
+        """A task's run id, as {{task.run_id}} and {{tasks.<key>.run_id}} give it (a for_each_task's
+        inner task, no task of the job itself, numbers after them)."""
+        keys = list(self.tasks)
+        return f"{self.run_id}{keys.index(task_key) if task_key in keys else len(keys):03d}"
 
 
 class JobFailed(Exception):

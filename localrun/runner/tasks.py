@@ -164,8 +164,12 @@ class ForEachTask(TaskKind):
         return task_kind(self.runner, self.job_key, with_input(task, item))
 
     def check(self, run: JobRun) -> None:
+        """The inner task once per item when the items are written out; when they come from a task
+        value at run time, once for a stand-in item whose every field is empty."""
         self.value(self.spec.get("inputs", ""), run, "inputs", check=True)
-        self.inner("").check(run)
+        dynamic = DYNAMIC.search(as_parameter(self.spec.get("inputs", "")))
+        for item in ([] if dynamic else self.items(run)) or [{}]:
+            self.inner(item).check(run)
 
     def describe(self) -> str:
         inner = self.spec.get("task") or {}

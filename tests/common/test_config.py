@@ -3,7 +3,7 @@ from typing import Literal
 
 import pytest
 
-from common.config import GLOBAL_CONFIG, ConfigError, load_config
+from common.config import GLOBAL_CONFIG, ConfigError, layer_file, load_config
 
 
 @dataclass
@@ -67,6 +67,19 @@ def test_missing_required_key_and_unknown_variant(project):
     project.write_text("inner: {rate: 1}\n")
     with pytest.raises(ConfigError, match="Unknown variant 'de'.*variants: fr"):
         load_config(Settings, project, "de")
+
+
+def test_layers_after_the_variant_override_it_and_a_mistake_names_its_own_file(project):
+    models = project.parent / "models"
+    models.mkdir()
+    (models / "big.yml").write_text("inner:\n  rate: 2\nextra: {y: 3}\n")
+    settings = load_config(Settings, project, "fr", layers=(layer_file(models, "big", "model"),))
+    assert settings.inner.rate == 2.0 and settings.inner.mode == "slow" and settings.extra == {"x": 1, "y": 3}
+    (models / "bad.yml").write_text("inner:\n  rat: 2\n")
+    with pytest.raises(ConfigError, match=rf"{models / 'bad.yml'}: unknown key 'inner.rat'; did you mean 'inner.rate'"):
+        load_config(Settings, project, layers=(layer_file(models, "bad", "model"),))
+    with pytest.raises(ConfigError, match=r"Unknown model 'huge': no .*huge.yml; models: bad, big"):
+        layer_file(models, "huge", "model")
 
 
 def test_malformed_yaml_names_the_file(project):

@@ -61,6 +61,7 @@ def project(spark, fe):
         "entity_id": [f"E{i}" for i in range(ROWS)], "observed_at": OBSERVED,
         "binary": np.where(score > 0, "yes", "no"), "multiclass": np.digitize(score, [-1, 1]),
         "regression": 3 * x1 + x2 + rng.normal(scale=0.1, size=ROWS),
+        "group": np.where(np.arange(ROWS) % 2 == 0, "A", "B"),
     })
     features = pd.DataFrame({"entity_id": raw.entity_id, "feature_timestamp": OBSERVED, "x1": x1, "x2": x2})
     tables.write_table(spark, spark.createDataFrame(raw), "test.lifecycle.raw")
@@ -117,6 +118,42 @@ def test_each_problem_type_trains_validates_deploys_and_scores(spark, fe, projec
     assert checked.labelled_rows == ROWS and checked.model_version == trained.version
     assert set(checked.metrics) == set(monitored_metrics(spec)) - {"target_rate_gap"}
     assert checked.retrain == (problem == "regression")
+
+
+def test_a_segment_model_trains_on_a_stable_sample_of_its_rows_and_records_its_notes(spark, fe, project):
+    """A model of group A only, on half its entities, with a note recorded and a baseline to beat."""
+    def notes(hyperparameters, labels):
+        return {"positive_rate": f"{labels.mean():.3f}", "c": str(hyperparameters["C"])}
+
+    spec = _spec("binary", lambda p, seed: LogisticRegression(**p, random_state=seed),
+                 label_values=lambda c: (c == "yes").cast("int"), segment={"group": "A"}, training_notes=notes)
+    raw = f"{project}.raw_segment"
+    tables.write_table(spark, tables.read_table(spark, f"{project}.raw").select(
+        "entity_id", "observed_at", "group", F.col("binary").alias("target")), raw)
+    settings = ModelSettings(seed=1, holdout_fraction=0.25, training=Training({"C": 2.0}),
+                             validation=Validation(THRESHOLDS["binary"]))
+    common = {"raw_table": raw, "feature_table": f"{project}.features", "experiment_name": "/tests/lifecycle/segment",
+              "model_name": f"{project}.model_segment", "sample_fraction": 0.5}
+
+    first, second = train(spark, fe, spec, settings, **common), train(spark, fe, spec, settings, **common)
+    params = [mlflow.get_run(t.run_id).data.params for t in (first, second)]
+    rows = [int(p["training_rows"]) + int(p["holdout_rows"]) for p in params]
+    assert rows[0] == rows[1] and 0.35 * ROWS / 2 < rows[0] < 0.65 * ROWS / 2  # half of group A, the same half
+    assert params[0]["segment_group"] == "A" and params[0]["sample_fraction"] == "0.5"
+    tags = registry.get_version(common["model_name"], first.version).tags
+    assert tags["c"] == "2.0" and 0.2 < float(tags["positive_rate"]) < 0.8
+    assert mlflow.get_run(first.run_id).data.tags["c"] == "2.0"
+    assert first.baseline["roc_auc"] == 0.5 < first.metrics["roc_auc"]
+    assert mlflow.get_run(first.run_id).data.metrics["baseline_roc_auc"] == 0.5
+
+    registry.set_alias(common["model_name"], "Champion", first.version)
+    scored = batch_inference(spark, fe, spec, model_name=common["model_name"], input_table=raw,
+                             output_table=f"{project}.predictions_segment")
+    assert scored.rows_scored == ROWS // 2  # every row of group A, none of B: scoring takes no sample
+
+    nobody = _spec("binary", LogisticRegression, segment={"group": "Z"})
+    with pytest.raises(tables.TableContentError, match=rf"Table {raw} has no row with group = 'Z'"):
+        train(spark, fe, nobody, settings, **common)
 
 
 def test_a_challenger_below_its_threshold_fails_and_the_champion_stays(spark, fe, project):

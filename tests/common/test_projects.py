@@ -2,7 +2,15 @@
 
 import pytest
 
-from common.projects import STAGES, discover_projects, jobs_by_stage, lifecycle_jobs, project_module
+from common.projects import (
+    STAGES,
+    discover_projects,
+    fanned_out_jobs,
+    jobs_by_stage,
+    lifecycle_jobs,
+    model_spec,
+    project_module,
+)
 from conftest import ROOT
 from localrun.bundle import load_bundle
 
@@ -55,7 +63,45 @@ def test_projects_are_the_folders_under_projects(tmp_path):
 
 def test_the_shared_notebooks_find_a_project_by_its_name():
     assert project_module("churn", "model").SPEC.label == "churn"
-    with pytest.raises(ValueError, match="Unknown project 'chrun'; set the parameter 'project' to one of: churn"):
+    with pytest.raises(ValueError, match="Unknown project 'chrun'; set the parameter 'project' to one of: .*churn"):
         project_module("chrun", "model")
     with pytest.raises(LookupError, match="Project churn has no projects/churn/serving.py"):
         project_module("churn", "serving")
+
+
+def test_a_project_of_one_model_has_a_spec_and_one_of_several_picks_it_by_variant(tmp_path):
+    assert model_spec("churn").label == "churn" and model_spec("churn", "quick") is model_spec("churn")
+    package = tmp_path / "projects" / "pair"
+    package.mkdir(parents=True)
+    (tmp_path / "projects" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "model.py").write_text("def spec_for(variant):\n    return f'spec of {variant}'\n")
+    (tmp_path / "projects" / "bare").mkdir()
+    (tmp_path / "projects" / "bare" / "model.py").write_text("X = 1\n")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k == "projects" or k.startswith("projects.")}
+    try:
+        assert model_spec("pair", "a_de", root=tmp_path) == "spec of a_de"
+        with pytest.raises(LookupError, match="projects/bare/model.py defines neither SPEC nor spec_for"):
+            model_spec("bare", root=tmp_path)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for k in [k for k in sys.modules if k == "projects" or k.startswith("projects.")]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+def test_a_job_that_a_for_each_task_runs_is_part_of_that_job_not_a_lifecycle_step():
+    def job(stage, *tasks):
+        return {"tags": {"project": "p", "stage": stage}, "tasks": list(tasks)}
+
+    fan = {"task_key": "each", "for_each_task": {"inputs": "[1]", "task": {"task_key": "one",
+                                                  "run_job_task": {"job_id": "p_train_one"}}}}
+    retrain = {"task_key": "retrain", "run_job_task": {"job_id": "p_train_all"}}
+    jobs = {"p_train_all": job("training", fan), "p_train_one": job("training"), "p_monitor": job("monitoring", retrain)}
+    assert fanned_out_jobs(jobs) == {"p_train_one"}
+    fan["for_each_task"]["task"]["run_job_task"]["job_id"] = "${resources.jobs.p_train_one.id}"  # as -o json has it
+    assert fanned_out_jobs(jobs) == {"p_train_one"}
+    assert lifecycle_jobs(jobs) == {"p": ["p_train_all", "p_monitor"]}  # a plain run_job_task target stays

@@ -5,7 +5,8 @@ import re
 
 from localrun.bundle import load_bundle
 from localrun.cli import main
-from localrun.lifecycle import run_lifecycle
+from localrun.lifecycle import models_table, run_lifecycle
+from localrun.runner.results import JobRun, TaskRun
 from tests.localrun.test_runner import job_yaml, log, log_task, make_bundle
 
 PRODUCE = """
@@ -61,3 +62,23 @@ def test_the_commands_list_run_and_sum_up_the_jobs(tmp_path, monkeypatch, capsys
 
     assert main(["run", "nope"]) == 1
     assert "Error: Unknown job 'nope' for target dev" in capsys.readouterr().err
+
+
+def _job(key, **task_values):
+    tasks = {k: TaskRun(k, "ok", values=v) for k, v in task_values.items()}
+    return JobRun(key, key, "dev", "1", None, {}, tasks, None)
+
+
+def test_the_models_table_has_a_row_per_model_from_what_its_tasks_reported():
+    training = _job("train_all", each=dict())
+    training.tasks["each"].children = [
+        _job("train_one", train={"model_name": "m_de", "model_version": "2", "headline": "roc_auc 0.81"},
+             deploy={"model_name": "m_de", "model_version": "2", "aliases": ["Challenger"]}),
+        _job("train_one", train={"model_name": "m_fr", "model_version": "1", "headline": "roc_auc 0.79"}),
+    ]
+    scoring = _job("score_all", each=dict())
+    scoring.tasks["each"].children = [TaskRun("score[de]", "ok", values={"model_name": "m_de", "rows_scored": 40})]
+    table = models_table({"clv": [training, scoring]})
+    assert table[0].split() == ["project", "model", "version", "aliases", "headline", "metric", "rows", "scored"]
+    assert table[2].split() == ["clv", "m_de", "2", "Challenger", "roc_auc", "0.81", "40"]
+    assert table[3].split() == ["clv", "m_fr", "1", "-", "roc_auc", "0.79", "-"]

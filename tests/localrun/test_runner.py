@@ -177,14 +177,19 @@ def test_condition_true_and_false_branches(tmp_path):
     assert result.tasks["after_big"].reason == "'big' excluded"
 
 
-def test_run_job_task_and_job_parameters(tmp_path):
-    make_bundle(tmp_path, """
+# A job that logs its parameter `name`, for the tasks that run other jobs.
+INNER = """
         inner:
           name: inner
           parameters: [{name: name, default: nobody}]
           tasks:
             - task_key: write
               notebook_task: {notebook_path: ../notebooks/Log.py}
+"""
+
+
+def test_run_job_task_and_job_parameters(tmp_path):
+    make_bundle(tmp_path, INNER + """
         outer:
           name: outer
           parameters: [{name: caller, default: outer-default}]
@@ -200,6 +205,46 @@ def test_run_job_task_and_job_parameters(tmp_path):
     assert "\n    Job inner (inner)" in out and "\n    ✓ write" in out
     with pytest.raises(BundleError, match=r"Unknown job parameter 'who' for job 'outer'; parameters: caller"):
         run(tmp_path, "outer", job_parameters={"who": "x"})
+
+
+def test_for_each_task_runs_its_task_once_per_input_in_order(tmp_path):
+    make_bundle(tmp_path, INNER + """
+        fan:
+          name: fan
+          tasks:
+            - task_key: each_job
+              for_each_task:
+                inputs: '[{"who": "ann"}, {"who": "bob"}]'
+                task:
+                  task_key: one_job
+                  run_job_task:
+                    job_id: ${resources.jobs.inner.id}
+                    job_parameters: {name: "{{input.who}}"}
+            - task_key: each_notebook
+              depends_on: [{task_key: each_job}]
+              for_each_task:
+                inputs: '["x", "y"]'
+                task:
+                  task_key: one_notebook
+                  notebook_task: {notebook_path: ../notebooks/Log.py, base_parameters: {name: "plain-{{input}}"}}
+        broken:
+          name: broken
+          tasks:
+            - task_key: each
+              for_each_task:
+                inputs: "x, y"
+                task: {task_key: one, notebook_task: {notebook_path: ../notebooks/Log.py}}
+    """)
+    result, out = run(tmp_path, "fan")
+    assert log(tmp_path) == ["ann", "bob", "plain-x", "plain-y"]
+    iterations = result.tasks["each_job"].children
+    assert [it.children[0].parameters for it in iterations] == [{"name": "ann"}, {"name": "bob"}]
+    assert [child.task_key for child in result.tasks["each_notebook"].children] == ["one_notebook[x]",
+                                                                                    "one_notebook[y]"]
+    assert "each_job 2: one_job[{\"who\": \"bob\"}]" in out
+    with pytest.raises(BundleError, match=r"Task 'each' of job 'broken': for_each_task inputs must be a JSON "
+                                          r"array, not 'x, y'"):
+        run(tmp_path, "broken")
 
 
 def test_failure_stops_the_job_and_names_task_and_cause(tmp_path):
@@ -248,7 +293,8 @@ def test_configuration_errors_are_found_before_anything_runs(tmp_path):
                                           r"notebook_task.base_parameters.name of task 'a' in job 'typo'"):
         run(tmp_path, "typo")
     with pytest.raises(BundleError, match=r"Task 'w' of job 'wheel' is a python_wheel_task, which cannot run "
-                                          r"locally; supported types: notebook_task, condition_task, run_job_task"):
+                                          r"locally; supported types: notebook_task, condition_task, run_job_task, "
+                                          r"for_each_task"):
         run(tmp_path, "wheel")
     assert log(tmp_path) == []
 

@@ -18,7 +18,9 @@ def repo(tmp_path, monkeypatch) -> Path:
     """The bundle files and notebooks of the repository, as they are."""
     monkeypatch.setenv("DATABRICKS_USER", "ci@example.com")
     shutil.copy(REPO / "databricks.yml", tmp_path)
-    for folder in ("resources", "common/notebooks", "projects/churn/resources", "projects/churn/notebooks"):
+    folders = ["resources", "common/notebooks", *(str(p.relative_to(REPO)) for p in REPO.glob("projects/*/resources")),
+               *(str(p.relative_to(REPO)) for p in REPO.glob("projects/*/notebooks"))]
+    for folder in folders:
         shutil.copytree(REPO / folder, tmp_path / folder)
     assert validate_bundle(tmp_path).ok
     return tmp_path

@@ -60,7 +60,18 @@ def test_unknown_project_is_one_clear_error(test_target):
     result = subprocess.run([sys.executable, "-I", "-S", str(PROJECT_JOBS), "nope"], input=json.dumps(test_target),
                             check=False, capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: no job of the bundle is tagged project: nope (tagged projects: churn)"
+    message = result.stderr.strip()
+    assert message.startswith("error: no job of the bundle is tagged project: nope (tagged projects: churn, ")
+    assert "\n" not in message
+
+
+def test_a_job_that_a_for_each_task_runs_is_left_to_it():
+    fan = {"for_each_task": {"inputs": "[1]", "task": {"run_job_task": {"job_id": "${resources.jobs.x_one.id}"}}}}
+    config = {"resources": {"jobs": {
+        "x_all": {"tags": {"project": "x", "stage": "training"}, "tasks": [fan]},
+        "x_one": {"tags": {"project": "x", "stage": "training"}, "tasks": []},
+    }}}
+    assert project_jobs.project_jobs(config, "x", ["training"]) == ["x_all"]
 
 
 def test_missing_stage_is_named():

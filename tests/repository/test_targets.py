@@ -10,9 +10,11 @@ from localrun.bundle import load_bundle
 TABLE_OR_MODEL = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
 
 
-def _names(bundle):
-    """Every three-level table or model name in every task parameter."""
-    for job in bundle.jobs.values():
+def _names(bundle, jobs=None):
+    """Every three-level table or model name in every task parameter (of `jobs`, default all)."""
+    for key, job in bundle.jobs.items():
+        if jobs is not None and key not in jobs:
+            continue
         for task in job["tasks"]:
             for value in (task.get("notebook_task") or {}).get("base_parameters", {}).values():
                 if isinstance(value, str) and TABLE_OR_MODEL.match(value):
@@ -72,7 +74,10 @@ def test_dev_is_per_user(monkeypatch):
     assert (bundle.target, bundle.mode) == ("dev", "development")
     names = {key: job["name"] for key, job in bundle.jobs.items()}
     assert names.pop("reset_project") == "[dev ada_lovelace] dev-reset-project"
-    assert all(name.startswith("[dev ada_lovelace] dev-churn-") for name in names.values())
+    for key, name in names.items():  # each project's jobs carry its name, and use its own schema
+        project = bundle.jobs[key]["tags"]["project"]
+        assert name.startswith(f"[dev ada_lovelace] dev-{project.replace('_', '-')}-")
+        assert all(n.startswith(f"dev.dev_ada_lovelace_{project}.") for n in _names(bundle, [key]))
     resources = bundle.to_dict()["resources"]
     experiment = resources["experiments"]["churn_experiment"]["name"]
     assert experiment == ("/Workspace/Users/Ada.Lovelace@example.com/.bundle/mlops-monorepo/dev/experiments/"
@@ -86,7 +91,6 @@ def test_dev_is_per_user(monkeypatch):
     resolved = bundle.jobs["churn_model_training"]["tasks"][0]["notebook_task"]["base_parameters"]
     assert resolved["model_name"] == "dev.dev_ada_lovelace_churn.dev_ada_lovelace_churn_model"
     assert resolved["experiment_name"] == experiment
-    assert all(n.startswith("dev.dev_ada_lovelace_churn.") for n in _names(bundle))
     # Development mode's presets: a dev tag, schedules paused, no permissions to manage.
     assert all(job["tags"]["dev"] == "ada_lovelace" for job in resources["jobs"].values())
     assert resources["jobs"]["churn_feature_engineering"]["schedule"]["pause_status"] == "PAUSED"

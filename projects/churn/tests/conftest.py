@@ -1,4 +1,5 @@
-"""Churn fixtures: the generated customer sample landed, featurised and trained once per session."""
+"""Churn fixtures: the generated customer sample landed, featurised and trained on once per session;
+each test that needs a model gets that one registered again under a name of its own."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,7 +8,7 @@ import pytest
 
 from common.lifecycle.settings import Threshold
 from common.lifecycle.training import train
-from common.runtime import feature_store_client
+from conftest import registered_copy
 from projects.churn.data import ingest_raw_data
 from projects.churn.features import write_features
 from projects.churn.model import SPEC
@@ -33,17 +34,11 @@ def churn_tables(spark, fe, namespace: str) -> ChurnTables:
 
 
 @pytest.fixture(scope="session")
-def fe(spark):
-    return feature_store_client()
-
-
-@pytest.fixture(scope="session")
 def shared(spark, fe) -> ChurnTables:
     return churn_tables(spark, fe, "test.churn_shared")
 
 
-@pytest.fixture
-def settings():
+def sample_settings():
     """The quick variant with thresholds the generated sample clears."""
     s = load_settings("quick")
     s.validation.thresholds = {
@@ -54,8 +49,17 @@ def settings():
 
 
 @pytest.fixture
-def trained(spark, fe, shared, settings, request):
-    """A model of this test's own (so aliases never leak between tests), trained once."""
-    name = "".join(c if c.isalnum() else "_" for c in request.node.name)[:40].lower()
-    return train(spark, fe, SPEC, settings, raw_table=shared.raw, feature_table=shared.features,
-                 model_name=f"test.churn_models.{name}", experiment_name=shared.experiment)
+def settings():
+    return sample_settings()
+
+
+@pytest.fixture(scope="session")
+def trained_once(spark, fe, shared):
+    return train(spark, fe, SPEC, sample_settings(), raw_table=shared.raw, feature_table=shared.features,
+                 model_name="test.churn_models.trained_once", experiment_name=shared.experiment)
+
+
+@pytest.fixture
+def trained(trained_once, request):
+    """The session's model as version 1 of a model of this test's own (aliases never leak between tests)."""
+    return registered_copy(trained_once, request, "test.churn_models")
