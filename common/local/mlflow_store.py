@@ -29,10 +29,11 @@ def ensure_store(db: Path) -> None:
 def _migrated_template() -> Path:
     """The empty store of this environment's MLflow version, created on first use."""
     import mlflow
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     template = Path(sys.prefix) / f"mlflow-{mlflow.__version__}-empty-store.db"
     if not template.exists():
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
         with tempfile.TemporaryDirectory() as folder:
             fresh = Path(folder) / "store.db"
             store = SqlAlchemyStore(f"sqlite:///{fresh}", Path(folder).as_uri())

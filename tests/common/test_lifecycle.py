@@ -182,3 +182,11 @@ def test_a_spec_names_its_problem_and_settings_name_a_misspelt_hyperparameter(tm
     with pytest.raises(ConfigError, match=r"unknown scikit-learn parameter 'training.hyperparameters.fit_intercep'; "
                                           r"did you mean 'fit_intercept'\?"):
         load_model_settings(ModelSettings, spec, config)
+
+
+@pytest.mark.parametrize("fraction", [0.0, -0.5, 1.5])
+def test_a_sample_fraction_outside_0_to_1_is_refused_before_anything_is_read(fraction):
+    from common.lifecycle.training_set import build_training_set
+
+    with pytest.raises(ValueError, match=rf"sample_fraction must be in \(0, 1\], not {fraction}"):
+        build_training_set(None, None, SPECS["binary"], "no.such.raw", "no.such.features", fraction)
