@@ -83,9 +83,11 @@ def pytest_collection_modifyitems(items):
 def pytest_xdist_make_scheduler(config, log):
     """On several workers (./mlops test): an end-to-end file (test_*_e2e.py), whose tests spend minutes
     in processes of their own, is one unit, and a worker busy with one is given nothing else until it
-    is done (xdist would queue more behind it); a project's tests are one unit (its session fixtures
-    are built once); every other test is a unit of its own for whichever worker is free."""
+    is done (xdist would queue more behind it); a project's tests are one unit, and so is every other
+    test file, so that their session and module fixtures are built once, on one worker."""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # keep the order above, not the units' test counts
 
     def end_to_end(scope: str) -> bool:
         return scope.endswith("_e2e.py")
@@ -96,7 +98,7 @@ def pytest_xdist_make_scheduler(config, log):
             if end_to_end(path):
                 return path
             parts = nodeid.split("/")
-            return "/".join(parts[:2]) if parts[0] == "projects" else nodeid
+            return "/".join(parts[:2]) if parts[0] == "projects" else path
 
         def _reschedule(self, node) -> None:
             busy = any(end_to_end(scope) and not all(done.values())
@@ -104,8 +106,9 @@ def pytest_xdist_make_scheduler(config, log):
             if not busy or node.shutting_down or not self.workqueue:
                 super()._reschedule(node)
             elif self._pending_of(self.assigned_work[node]) < 2:
-                # A worker runs a test only once it holds the next one, so it gets one single test.
-                light = next((s for s in self.workqueue if not end_to_end(s) and not s.startswith("projects/")), None)
+                # A worker runs a test only once it holds the next one, so it gets the file of fewest tests.
+                files = [s for s in self.workqueue if not end_to_end(s) and not s.startswith("projects/")]
+                light = min(files, key=lambda s: len(self.workqueue[s]), default=None)
                 if light is not None:
                     self.workqueue.move_to_end(light, last=False)
                 self._assign_work_unit(node)

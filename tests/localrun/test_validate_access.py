@@ -22,8 +22,7 @@ def repo(tmp_path, monkeypatch) -> Path:
                *(str(p.relative_to(REPO)) for p in REPO.glob("projects/*/notebooks"))]
     for folder in folders:
         shutil.copytree(REPO / folder, tmp_path / folder)
-    assert validate_bundle(tmp_path).ok
-    return tmp_path
+    return tmp_path  # valid as it is (test_validate.py): each test's output is its planted problem alone
 
 
 def _lines(root: Path) -> list[str]:

@@ -14,8 +14,8 @@ from projects.churn.data import ingest_raw_data
 VARIANTS = ROOT / "projects" / "churn" / "config" / "variants"
 
 
-def _bundle(catalog: str):
-    return load_bundle(ROOT, "dev", variables={"catalog": catalog})
+def _bundle(catalog: str, **variables):
+    return load_bundle(ROOT, "dev", variables={"catalog": catalog, **variables})
 
 
 def _schema(catalog: str) -> str:
@@ -32,8 +32,8 @@ def _model(catalog: str) -> str:
     return f"{_ns(catalog)}.{_bundle(catalog).resources['registered_models']['churn_model']['name']}"
 
 
-def _run(catalog, job, **kwargs):
-    return run_job(_bundle(catalog), job, out=open("/dev/null", "w"), **kwargs)
+def _run(catalog, job, variables=None, **kwargs):
+    return run_job(_bundle(catalog, **(variables or {})), job, out=open("/dev/null", "w"), **kwargs)
 
 
 @pytest.fixture
@@ -127,12 +127,14 @@ def sample_variants():
 def test_monitoring_retrains_through_its_condition_only_when_a_threshold_is_missed(spark, catalog, sample_variants):
     _land_sample(spark, catalog)
     _run(catalog, "churn_feature_engineering", only_task="compute_features")
-    _run(catalog, "churn_model_training", job_parameters={"variant": "test_calm"})
+    # Validation is not what this tests: disabled, the training job deploys each version it trains.
+    unvalidated = {"validation_mode": "disabled"}
+    _run(catalog, "churn_model_training", unvalidated, job_parameters={"variant": "test_calm"})
     _run(catalog, "churn_batch_inference")
-    calm = _run(catalog, "churn_monitoring", job_parameters={"variant": "test_calm"})
+    calm = _run(catalog, "churn_monitoring", unvalidated, job_parameters={"variant": "test_calm"})
     assert calm.tasks["needs_retraining"].outcome == "false"
     assert calm.tasks["retrain"].status == "excluded"
-    strict = _run(catalog, "churn_monitoring", job_parameters={"variant": "test_strict"})
+    strict = _run(catalog, "churn_monitoring", unvalidated, job_parameters={"variant": "test_strict"})
     assert strict.tasks["needs_retraining"].outcome == "true"
     assert strict.tasks["retrain"].status == "ok"
     assert registry.get_version(_model(catalog), 2)  # the training job ran again

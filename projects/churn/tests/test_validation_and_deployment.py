@@ -1,9 +1,10 @@
+from dataclasses import replace
+
 import pytest
 
 from common import registry
 from common.lifecycle.deployment import deploy
 from common.lifecycle.settings import Threshold
-from common.lifecycle.training import train
 from common.lifecycle.validation import ModelValidationFailed, thresholds_for, validate
 from projects.churn.model import SPEC
 
@@ -35,11 +36,11 @@ def test_first_model_passes_on_thresholds_alone_and_becomes_champion(spark, fe, 
 
 
 def test_a_challenger_no_better_than_the_champion_is_not_promoted(spark, fe, shared, settings, trained):
-    _validate(spark, fe, shared, settings, trained)
-    deploy(trained.model_name, trained.version)
-    # The same data and seed give the same model: it cannot beat the Champion by 0.001.
-    again = train(spark, fe, SPEC, settings, raw_table=shared.raw, feature_table=shared.features,
-                  model_name=trained.model_name, experiment_name=shared.experiment)
+    registry.set_alias(trained.model_name, registry.CHAMPION, trained.version)
+    # The same model registered again as the Challenger: it cannot beat the Champion by 0.001.
+    source = registry.get_version(trained.model_name, trained.version).source
+    again = replace(trained, version=registry.register(source, trained.model_name))
+    registry.set_alias(trained.model_name, registry.CHALLENGER, again.version)
     with pytest.raises(ModelValidationFailed, match=rf"version {again.version} failed validation: .*roc_auc"):
         _validate(spark, fe, shared, settings, again)
     tags = _tags(again)
