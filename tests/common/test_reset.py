@@ -13,18 +13,21 @@ from localrun.runner import JobFailed, run_job
 from projects.churn.data import ingest_raw_data
 
 
+def _train_iris(bundle, quiet):
+    """The iris project, the smallest, landed, featurised and trained through its jobs."""
+    run_job(bundle, "iris_feature_engineering", out=quiet)
+    return run_job(bundle, "iris_model_training", only_task="train", out=quiet)
+
+
 @pytest.fixture
 def dev(spark, request):
-    """A dev bundle with its own catalog and experiment folder, and the churn project trained in it."""
+    """A dev bundle with its own catalog and experiment folder, and the iris project trained in it."""
     suffix = request.node.name.replace("test_", "")[:20]
     variables = {"catalog": f"reset_{suffix}", "experiment_root": f"/tests/reset/{suffix}"}
     bundle = load_bundle(ROOT, "dev", variables=variables)
-    variables["schema"] = bundle.resources["schemas"]["churn"]["name"]  # dev_<you>_churn
-    ingest_raw_data(spark, f"{variables['catalog']}.{variables['schema']}.telco_customers", "sample",
-                    datetime(2026, 1, 31))
+    variables["schema"] = bundle.resources["schemas"]["iris"]["name"]  # dev_<you>_iris
     quiet = open("/dev/null", "w")
-    run_job(bundle, "churn_feature_engineering", only_task="compute_features", out=quiet)
-    run_job(bundle, "churn_model_training", only_task="train", job_parameters={"variant": "quick"}, out=quiet)
+    _train_iris(bundle, quiet)
     yield bundle, variables, quiet
     quiet.close()
 
@@ -40,25 +43,23 @@ def test_reset_job_deletes_the_projects_models_experiments_and_tables(spark, dev
     catalog, schema, root = variables["catalog"], variables["schema"], variables["experiment_root"]
     other = f"{catalog}.other.kept"  # another schema of the same catalog stays
     tables.write_table(spark, spark.range(3), other)
-    models, experiments, churn_tables = _assets(spark, catalog, schema, root)
+    models, experiments, iris_tables = _assets(spark, catalog, schema, root)
     resolved = bundle.to_dict()["resources"]
-    assert models == [f"{catalog}.{schema}.{resolved['registered_models']['churn_model']['name']}"]
-    assert experiments == [resolved["experiments"]["churn_experiment"]["name"]]
+    assert models == [f"{catalog}.{schema}.{resolved['registered_models']['iris_model']['name']}"]
+    assert experiments == [resolved["experiments"]["iris_experiment"]["name"]]
     assert schema.startswith("dev_") and models[0].startswith(f"{catalog}.{schema}.dev_")  # per-user names
     assert "/[dev " in experiments[0]
-    assert churn_tables == [f"{catalog}.{schema}.customer_features", f"{catalog}.{schema}.telco_customers"]
+    assert iris_tables == [f"{catalog}.{schema}.flower_features", f"{catalog}.{schema}.flowers"]
 
-    run = run_job(bundle, "reset_project", job_parameters={"project": "churn"}, out=quiet)
+    run = run_job(bundle, "reset_project", job_parameters={"project": "iris"}, out=quiet)
 
     values = run.tasks["reset_project"].values
     assert (values["deleted_models"], values["deleted_experiments"], values["deleted_tables"]) == (
-        models, experiments, churn_tables)
+        models, experiments, iris_tables)
     assert _assets(spark, catalog, schema, root) == ([], [], [])
     assert tables.read_table(spark, other).count() == 3
     # Afresh: the same names can be used again, and the model starts again at version 1.
-    ingest_raw_data(spark, f"{catalog}.{schema}.telco_customers", "sample", datetime(2026, 1, 31))
-    run_job(bundle, "churn_feature_engineering", only_task="compute_features", out=quiet)
-    again = run_job(bundle, "churn_model_training", only_task="train", job_parameters={"variant": "quick"}, out=quiet)
+    again = _train_iris(bundle, quiet)
     assert str(again.tasks["train"].values["model_version"]) == "1"
 
 
@@ -66,8 +67,8 @@ def test_a_second_reset_deletes_nothing_more(spark, dev):
     _, variables, _ = dev
     kwargs = {"catalog": variables["catalog"], "experiment_root": variables["experiment_root"], "target": "dev",
               "schema": variables["schema"]}
-    assert reset_project(spark, "churn", **kwargs).tables
-    again = reset_project(spark, "churn", **kwargs)
+    assert reset_project(spark, "iris", **kwargs).tables
+    again = reset_project(spark, "iris", **kwargs)
     assert (again.models, again.experiments, again.tables) == ([], [], [])
 
 

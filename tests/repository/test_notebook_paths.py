@@ -118,6 +118,10 @@ def _notebook_probes(root: Path, layout: str) -> list[list[str]]:
     return probes
 
 
+def _pycache_prefix() -> dict[str, str]:
+    return {"PYTHONPYCACHEPREFIX": sys.pycache_prefix} if sys.pycache_prefix else {}
+
+
 @pytest.fixture(scope="module")
 def probed(tmp_path_factory) -> dict:
     """Both layouts copied and probed in one interpreter: layout -> what the probe found."""
@@ -126,8 +130,10 @@ def probed(tmp_path_factory) -> dict:
     for layout, folder in LAYOUTS.items():
         root = _copy(_tracked_files() if layout == "git_folder" else _bundle_files(), base / folder)
         specs[layout] = {"notebooks": _notebook_probes(root, layout), "root": str(root), "modules": _modules(root)}
+    # The bytecode cache ./mlops keeps in .venv says nothing of where the repository is.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(base), **_pycache_prefix()}
     done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(specs)], cwd=base, capture_output=True,
-                          text=True, check=False, env={"PATH": "/usr/bin:/bin", "HOME": str(base)})
+                          text=True, check=False, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.splitlines()[-1])
 
