@@ -83,6 +83,16 @@ def workspace_client():
     return WorkspaceClient(config=config)
 
 
+def current_user() -> str:
+    """Who this process acts as, for audit records: the workspace identity on Databricks (a job's
+    run-as user or service principal), else the laptop's user (DATABRICKS_USER, else the login name)."""
+    if is_databricks():
+        return workspace_client().current_user.me().user_name
+    from common.local.identity import local_user
+
+    return local_user()
+
+
 def configure_mlflow() -> None:
     """Point MLflow at the workspace and Unity Catalog, or at the sqlite store in the lakehouse."""
     import mlflow

@@ -4,6 +4,7 @@
     jobs [-t TARGET]
     validate [-t TARGET] [--var name=value ...] [-o json]
     lifecycle [-t TARGET] [PROJECT ...]
+    rollback MODEL_NAME --reason TEXT [-t TARGET]
     new-project NAME
 
 Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usage error.
@@ -93,6 +94,13 @@ def lifecycle(args: argparse.Namespace) -> int:
     return 0
 
 
+def rollback(args: argparse.Namespace) -> int:
+    """The rollback_model job (resources/rollback-resource.yml) for one model, as on a workspace."""
+    args.job, args.task, args.from_task, args.traceback = "rollback_model", None, None, False
+    args.param = [("model_name", args.model_name), ("reason", args.reason)]
+    return run(args)
+
+
 def new_project(args: argparse.Namespace) -> int:
     """Write projects/<name> from the scaffold's template (localrun/scaffold/)."""
     from localrun.scaffold import new_project as scaffold
@@ -137,6 +145,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="json: print the target's resolved configuration (default target unless -t is given)")
     sub = command("lifecycle", lifecycle, "run every example project's jobs, in lifecycle order")
     sub.add_argument("projects", nargs="*", metavar="PROJECT", help="only these projects (default: every one)")
+    variables(sub)
+    sub = command("rollback", rollback, "make the Champion a model had before the current one the Champion again")
+    sub.add_argument("model_name", help="the registered model, catalog.schema.model")
+    sub.add_argument("--reason", required=True, help="why; recorded on both versions")
     variables(sub)
     sub = commands.add_parser("new-project", help="add a project from the template, ready to test and run",
                               description="add a project from the template, ready to test and run")

@@ -1,11 +1,18 @@
-"""Promote a validated model version to Champion. Aliases only; a failed validation moves none."""
+"""Promote a validated model version to Champion, or roll the Champion back to the one before it.
+Aliases only; a failed validation moves none. Every change of Champion is recorded as tags on both
+versions: who, when, which version replaced which, and why (see `_record_change`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from common import registry
+from common import registry, runtime
 from common.lifecycle.validation import FAILED, PASSED, SKIPPED
+
+PROMOTION, ROLLBACK = "promotion", "rollback"
+# On a promoted version: the Champion it replaced, which a rollback restores ("none" for the first).
+PREVIOUS_CHAMPION = "previous_champion"
 
 
 @dataclass
@@ -18,7 +25,8 @@ class DeploymentOutcome:
     reason: str
 
 
-def deploy(model_name: str, version: str) -> DeploymentOutcome:
+def deploy(model_name: str, version: str, *, actor: str | None = None) -> DeploymentOutcome:
+    """Make a validated version the Champion, recorded as done by `actor` (default: who this process runs as)."""
     model_version = registry.get_version(model_name, version)
     version = str(model_version.version)
     status = model_version.tags.get("validation_status")
@@ -32,6 +40,50 @@ def deploy(model_name: str, version: str) -> DeploymentOutcome:
     if status == FAILED:
         reason = f"validation {status}: Champion stays at version {previous}" if previous else f"validation {status}"
         return DeploymentOutcome(model_name, version, False, previous, registry.aliases_of(model_name, version), reason)
-    registry.set_alias(model_name, registry.CHAMPION, version)
     reason = f"validation {status}" + (f"; replaces version {previous}" if previous and previous != version else "")
+    if previous != version:  # a rerun on the Champion itself changes nothing and records nothing
+        registry.set_alias(model_name, registry.CHAMPION, version)
+        registry.tag_version(model_name, version, {PREVIOUS_CHAMPION: previous or "none"})
+        _record_change(model_name, version, previous, PROMOTION, actor or runtime.current_user(), reason)
     return DeploymentOutcome(model_name, version, True, previous, registry.aliases_of(model_name, version), reason)
+
+
+@dataclass
+class RollbackOutcome:
+    model_name: str
+    restored: str
+    rolled_back: str
+    reason: str
+
+
+def rollback(model_name: str, *, reason: str, actor: str | None = None) -> RollbackOutcome:
+    """Make the Champion that the current one replaced the Champion again. Refused, with nothing
+    changed, when there is no Champion, when it replaced none, or without a reason."""
+    if not reason.strip():
+        raise ValueError(f"A rollback of {model_name} needs a reason (the job parameter 'reason'); it is recorded")
+    champion = registry.version_by_alias(model_name, registry.CHAMPION)
+    if champion is None:
+        raise LookupError(f"{model_name} has no Champion alias: there is nothing to roll back")
+    current = str(champion.version)
+    previous = champion.tags.get(PREVIOUS_CHAMPION, "none")
+    if previous == "none":
+        raise LookupError(f"{model_name} version {current} is the first Champion it has had: there is no earlier "
+                          "Champion to roll back to")
+    restored = str(registry.get_version(model_name, previous).version)  # names the version if it was deleted
+    registry.set_alias(model_name, registry.CHAMPION, restored)
+    _record_change(model_name, restored, current, ROLLBACK, actor or runtime.current_user(), reason.strip())
+    return RollbackOutcome(model_name, restored, current, reason.strip())
+
+
+def _record_change(model_name: str, new: str, old: str | None, action: str, actor: str, reason: str) -> None:
+    """The audit trail: on the new Champion `champion_*` (action, by, at, reason, and the version it
+    replaced), on the one it replaced `replaced_*` (by which version, when, through which action)."""
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    registry.tag_version(model_name, new, {
+        "champion_action": action, "champion_by": actor, "champion_at": when, "champion_reason": reason,
+        "champion_replaced": old or "none",
+    })
+    if old:
+        registry.tag_version(model_name, old, {
+            "replaced_by": new, "replaced_at": when, "replaced_through": action, "replaced_by_actor": actor,
+        })

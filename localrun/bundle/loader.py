@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common.local.identity import local_user
 from localrun.bundle.errors import BundleError
 from localrun.bundle.model import Bundle
 from localrun.bundle.notebooks import notebook_tasks
@@ -17,7 +18,7 @@ from localrun.bundle.presets import apply_presets, job_defaults, mode_presets
 from localrun.bundle.resolve import Resolver
 from localrun.bundle.sources import included_files, read_sources
 from localrun.bundle.targets import apply_target, choose_target, variable_values
-from localrun.bundle.workspace import local_user, short_name, workspace_defaults
+from localrun.bundle.workspace import short_name, workspace_defaults
 from localrun.bundle.yaml_files import read_yaml, root_file_of
 from localrun.paths import display_path
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from localrun.bundle.workspace import is_service_principal
+from common.local.identity import is_service_principal
 
 # Top-level level -> the resource's own level; a level a resource has no counterpart for is skipped.
 LEVELS = {

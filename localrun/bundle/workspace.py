@@ -4,11 +4,8 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 import unicodedata
-import uuid
 
 
 def workspace_defaults(workspace: dict, user: str) -> dict:
@@ -22,26 +19,6 @@ def workspace_defaults(workspace: dict, user: str) -> dict:
     workspace["current_user"] = {"userName": user, "short_name": short_name(user),
                                  "domain_friendly_name": domain_friendly_name(user)}
     return workspace
-
-
-def local_user() -> str:
-    """The user name that ${workspace.current_user.userName} stands for on a laptop."""
-    user = os.environ.get("DATABRICKS_USER")
-    if not user:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):  # no passwd entry, e.g. in some containers
-            user = "user"
-    return user if "@" in user or is_service_principal(user) else f"{user}@local"
-
-
-def is_service_principal(user: str) -> bool:
-    """A service principal signs in with its application ID, a UUID (as the CLI tells them apart)."""
-    try:
-        uuid.UUID(user)
-    except ValueError:
-        return False
-    return True
 
 
 def normalize(name: str) -> str:

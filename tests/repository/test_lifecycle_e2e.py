@@ -1,7 +1,7 @@
-"""End to end: README's main command, `mlops lifecycle`, on Sail in a fresh process for every
-project, then churn's again (a rerun on the tables and registry the first left); and churn's once
-on classic Spark (the second engine), over the raw and feature tables the first Sail
-run left: there the feature job MERGEs into an existing table and the other tables are created anew.
+"""End to end: README's main command, `mlops lifecycle`, on Sail, in a process of its own, for every
+project (and one the scaffold adds); then iris's again in a new process (a rerun on the tables and
+registry the first left: MERGEs, a second version, an audited promotion). test_lifecycle_jvm_e2e.py runs iris
+on classic Spark, the second engine.
 
 What it leaves behind is read back without Spark (the `deltalake` package and the MLflow client),
 so the assertions do not share the code under test.
@@ -15,6 +15,7 @@ import pytest
 from deltalake import DeltaTable
 from mlflow import MlflowClient
 
+from common.local.identity import local_user
 from conftest import ROOT
 from localrun.bundle import load_bundle
 from localrun.scaffold import new_project
@@ -25,9 +26,9 @@ _DEV = load_bundle(ROOT, "dev").resources
 SCHEMA = f"dev.{_DEV['schemas']['churn']['name']}"
 MODEL = f"{SCHEMA}.{_DEV['registered_models']['churn_model']['name']}"
 TELCO_ROWS = 7043
-CREDIT = f"dev.{_DEV['schemas']['credit_risk']['name']}"
-CREDIT_MODEL = f"{CREDIT}.{_DEV['registered_models']['credit_risk_model']['name']}"
-APPLICATIONS = 4454
+IRIS = f"dev.{_DEV['schemas']['iris']['name']}"
+IRIS_MODEL = f"{IRIS}.{_DEV['registered_models']['iris_model']['name']}"
+FLOWERS = 150
 
 
 def _mlops(engine: str, lakehouse, *args: str, cwd=ROOT) -> str:
@@ -96,17 +97,20 @@ def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(tmp_path):
     generated = _models_table(output)[f"dev.{prefix}{NAME}.{prefix}{NAME}_model"]
     assert generated[0] == NAME and generated[3:5] == ["Challenger,", "Champion"] and generated[-1] == "500"
 
-    # A second run in a new process (credit risk's, the quickest with a Champion to beat) finds every
-    # table again. The retrained model is no better, so the dev target's dry-run validation keeps
-    # the Champion where it was.
-    second = _mlops("sail", lakehouse, "lifecycle", "credit_risk", cwd=repo)
-    assert "model_validation.validation_status: FAILED" in second
-    assert "model_deployment.promoted: False" in second
-    for table in ("credit_applications", "application_features", "credit_risk_predictions"):
-        assert len(_table(lakehouse, f"{CREDIT}.{table}")) == APPLICATIONS, table
-    features = DeltaTable(str(lakehouse / "tables" / CREDIT.replace(".", "/") / "application_features"))
+    # A second run in a new process (iris, the quickest) finds every table again. Its retrained
+    # model clears the absolute threshold, the only one iris sets, so it replaces the Champion, and
+    # the promotion is recorded on both versions.
+    second = _mlops("sail", lakehouse, "lifecycle", "iris", cwd=repo)
+    assert "model_validation.validation_status: PASSED" in second and "model_deployment.promoted: True" in second
+    for table in ("flowers", "flower_features", "iris_predictions"):
+        assert len(_table(lakehouse, f"{IRIS}.{table}")) == FLOWERS, table
+    features = DeltaTable(str(lakehouse / "tables" / IRIS.replace(".", "/") / "flower_features"))
     assert features.history()[0]["operation"] == "MERGE"
+    assert set(_table(lakehouse, f"{IRIS}.iris_predictions").model_version) == {"2"}  # rescored, not added
     registry = _registry(lakehouse)
-    assert str(registry.get_model_version_by_alias(CREDIT_MODEL, "Champion").version) == "1"
-    assert str(registry.get_model_version_by_alias(CREDIT_MODEL, "Challenger").version) == "2"
-    assert len(_table(lakehouse, f"{CREDIT}.monitoring_metrics")) == 2  # one check per run
+    champion = registry.get_model_version_by_alias(IRIS_MODEL, "Champion")
+    assert str(champion.version) == "2"
+    assert (champion.tags["champion_action"], champion.tags["champion_replaced"]) == ("promotion", "1")
+    assert champion.tags["champion_by"] == local_user()
+    assert registry.get_model_version(IRIS_MODEL, "1").tags["replaced_by"] == "2"
+    assert len(_table(lakehouse, f"{IRIS}.monitoring_metrics")) == 2  # one check per run

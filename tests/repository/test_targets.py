@@ -74,6 +74,7 @@ def test_dev_is_per_user(monkeypatch):
     assert (bundle.target, bundle.mode) == ("dev", "development")
     names = {key: job["name"] for key, job in bundle.jobs.items()}
     assert names.pop("reset_project") == "[dev ada_lovelace] dev-reset-project"
+    assert names.pop("rollback_model") == "[dev ada_lovelace] dev-rollback-model"  # shared too
     for key, name in names.items():  # each project's jobs carry its name, and use its own schema
         project = bundle.jobs[key]["tags"]["project"]
         assert name.startswith(f"[dev ada_lovelace] dev-{project.replace('_', '-')}-")

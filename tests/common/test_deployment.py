@@ -1,0 +1,100 @@
+"""Promotion and rollback of the Champion, each recorded on the versions it moves between: who, when,
+which version replaced which, and why; and the rollback job and command that run it."""
+
+import mlflow
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from common import registry, runtime
+from common.lifecycle.deployment import deploy, rollback
+from localrun import cli
+
+
+@pytest.fixture(scope="module")
+def logged_model(spark):
+    runtime.set_experiment("/tests/deployment")
+    X = [[0.0], [1.0], [2.0], [3.0]]
+    with mlflow.start_run():
+        return mlflow.sklearn.log_model(LogisticRegression().fit(X, [0, 0, 1, 1]), name="model",
+                                        pip_requirements=["scikit-learn"])
+
+
+@pytest.fixture
+def versions(logged_model, schema):
+    """A model of this test's own with three validated versions and no Champion yet."""
+    name = f"{schema}.model"
+    for _ in range(3):
+        version = registry.register(logged_model.model_uri, name)
+        registry.tag_version(name, version, {"validation_status": "PASSED"})
+    return name
+
+
+def _tags(name, version) -> dict:
+    return registry.get_version(name, version).tags
+
+
+def test_each_promotion_and_rollback_records_who_when_what_and_why(versions):
+    name = versions
+    assert deploy(name, "1", actor="ci@example.com").previous_champion is None
+    assert deploy(name, "2", actor="ci@example.com").reason == "validation PASSED; replaces version 1"
+    first, second = _tags(name, 1), _tags(name, 2)
+    assert (second["champion_action"], second["champion_by"], second["champion_replaced"]) == (
+        "promotion", "ci@example.com", "1")
+    assert second["champion_reason"] == "validation PASSED; replaces version 1"
+    assert first["champion_replaced"] == "none" and first["previous_champion"] == "none"
+    assert (first["replaced_by"], first["replaced_through"]) == ("2", "promotion")
+    assert first["replaced_at"] == second["champion_at"] and second["champion_at"].endswith("+00:00")
+
+    back = rollback(name, reason="version 2 scores drift", actor="jane@example.com")
+    assert (back.restored, back.rolled_back) == ("1", "2")
+    assert str(registry.version_by_alias(name, registry.CHAMPION).version) == "1"
+    first, second = _tags(name, 1), _tags(name, 2)
+    assert (first["champion_action"], first["champion_by"], first["champion_reason"]) == (
+        "rollback", "jane@example.com", "version 2 scores drift")
+    assert first["champion_replaced"] == "2"
+    assert (second["replaced_by"], second["replaced_through"], second["replaced_by_actor"]) == (
+        "1", "rollback", "jane@example.com")
+
+    # Version 1 was the first Champion: nothing before it to restore, and nothing moves.
+    with pytest.raises(LookupError, match=rf"{name} version 1 is the first Champion it has had"):
+        rollback(name, reason="again")
+    assert str(registry.version_by_alias(name, registry.CHAMPION).version) == "1"
+
+
+def test_a_rerun_on_the_champion_records_nothing_and_a_second_rollback_goes_further_back(versions):
+    name = versions
+    for version in ("1", "2", "3"):
+        deploy(name, version, actor="ci@example.com")
+    champion_at = _tags(name, 3)["champion_at"]
+    assert deploy(name, "3", actor="someone@example.com").promoted
+    assert _tags(name, 3)["champion_by"] == "ci@example.com" and _tags(name, 3)["champion_at"] == champion_at
+    assert rollback(name, reason="bad").restored == "2"
+    assert rollback(name, reason="still bad").restored == "1"  # what 2 replaced, not back to 3
+
+
+def test_a_rollback_without_a_reason_or_a_champion_is_refused_and_changes_nothing(versions):
+    name = versions
+    with pytest.raises(LookupError, match=rf"{name} has no Champion alias: there is nothing to roll back"):
+        rollback(name, reason="why not")
+    deploy(name, "1")
+    deploy(name, "2")
+    with pytest.raises(ValueError, match=rf"A rollback of {name} needs a reason"):
+        rollback(name, reason="  ")
+    assert str(registry.version_by_alias(name, registry.CHAMPION).version) == "2"
+    assert "champion_action" not in _tags(name, 3)
+    # Who deployed without saying: the user this process runs as (here, on a laptop).
+    assert _tags(name, 2)["champion_by"] == runtime.current_user()
+
+
+def test_the_rollback_command_runs_the_job_and_a_refusal_is_one_line(versions, monkeypatch, capsys):
+    name = versions
+    monkeypatch.setenv("DATABRICKS_USER", "jane@example.com")
+    deploy(name, "1")
+    deploy(name, "2")
+    assert cli.main(["rollback", name, "--reason", "wrong features", "-t", "dev"]) == 0
+    assert "Champion is version 1 again, instead of 2 (wrong features)" in capsys.readouterr().out
+    assert _tags(name, 1)["champion_by"] == "jane@example.com"
+
+    assert cli.main(["rollback", name, "--reason", "again", "-t", "dev"]) == 1
+    error = capsys.readouterr().err
+    assert "rollback" in error and f"{name} version 1 is the first Champion it has had" in error
