@@ -5,6 +5,7 @@
     validate [-t TARGET] [--var name=value ...] [-o json]
     lifecycle [-t TARGET] [PROJECT ...]
     rollback MODEL_NAME --reason TEXT [-t TARGET]
+    approve MODEL_NAME VERSION
     new-project NAME
 
 Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usage error.
@@ -101,6 +102,21 @@ def rollback(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def approve(args: argparse.Namespace) -> int:
+    """Approve a model version as the Approve button does (common/lifecycle/approval.py)."""
+    from common.lifecycle.approval import APPROVAL_TASK
+    from common.lifecycle.approval import approve as record
+
+    try:
+        tags = record(args.model_name, args.version)
+    except LookupError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Approved {args.model_name} version {args.version} as {tags[APPROVAL_TASK + '_by']} at "
+          f"{tags[APPROVAL_TASK + '_at']}; run the job again from the task {APPROVAL_TASK}")
+    return 0
+
+
 def new_project(args: argparse.Namespace) -> int:
     """Write projects/<name> from the scaffold's template (localrun/scaffold/)."""
     from localrun.scaffold import new_project as scaffold
@@ -150,6 +166,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("model_name", help="the registered model, catalog.schema.model")
     sub.add_argument("--reason", required=True, help="why; recorded on both versions")
     variables(sub)
+    sub = commands.add_parser("approve", help="approve a model version, as the Approve button does",
+                              description="approve a model version, as the Approve button does")
+    sub.add_argument("model_name", help="the registered model, catalog.schema.model")
+    sub.add_argument("version", help="the version to approve")
+    sub.set_defaults(func=approve)
     sub = commands.add_parser("new-project", help="add a project from the template, ready to test and run",
                               description="add a project from the template, ready to test and run")
     sub.add_argument("name", help="snake_case name: the folder under projects/, the schema, the job prefix")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from common import registry, runtime
+from common.lifecycle.approval import APPROVAL_TASK
 from common.lifecycle.validation import FAILED, PASSED, SKIPPED
 
 PROMOTION, ROLLBACK = "promotion", "rollback"
@@ -40,12 +41,20 @@ def deploy(model_name: str, version: str, *, actor: str | None = None) -> Deploy
     if status == FAILED:
         reason = f"validation {status}: Champion stays at version {previous}" if previous else f"validation {status}"
         return DeploymentOutcome(model_name, version, False, previous, registry.aliases_of(model_name, version), reason)
-    reason = f"validation {status}" + (f"; replaces version {previous}" if previous and previous != version else "")
+    reason = f"validation {status}" + _approval(model_version.tags) + (
+        f"; replaces version {previous}" if previous and previous != version else "")
     if previous != version:  # a rerun on the Champion itself changes nothing and records nothing
         registry.set_alias(model_name, registry.CHAMPION, version)
         registry.tag_version(model_name, version, {PREVIOUS_CHAMPION: previous or "none"})
         _record_change(model_name, version, previous, PROMOTION, actor or runtime.current_user(), reason)
     return DeploymentOutcome(model_name, version, True, previous, registry.aliases_of(model_name, version), reason)
+
+
+def _approval(tags: dict) -> str:
+    """Who approved the version, for the promotion's reason (common/lifecycle/approval.py's tags)."""
+    if tags.get(APPROVAL_TASK, "").strip().lower() == "approved":
+        return f"; approved by {tags.get(APPROVAL_TASK + '_by') or 'the Approve button'}"
+    return "; approved automatically" if tags.get(APPROVAL_TASK + "_automatic") == "true" else ""
 
 
 @dataclass

@@ -1,11 +1,12 @@
-"""Promotion and rollback of the Champion, each recorded on the versions it moves between: who, when,
-which version replaced which, and why; and the rollback job and command that run it."""
+"""Approval, promotion and rollback of the Champion, each recorded on the versions it moves between:
+who, when, which version replaced which, and why; and the rollback job and the commands."""
 
 import mlflow
 import pytest
 from sklearn.linear_model import LogisticRegression
 
 from common import registry, runtime
+from common.lifecycle.approval import ApprovalRequired, approval_required, approve, check_approval
 from common.lifecycle.deployment import deploy, rollback
 from localrun import cli
 
@@ -98,3 +99,50 @@ def test_the_rollback_command_runs_the_job_and_a_refusal_is_one_line(versions, m
     assert cli.main(["rollback", name, "--reason", "again", "-t", "dev"]) == 1
     error = capsys.readouterr().err
     assert "rollback" in error and f"{name} version 1 is the first Champion it has had" in error
+
+
+def test_a_version_waits_for_its_approval_tag_and_an_approval_records_who_and_when(versions, monkeypatch, capsys):
+    name = versions
+    with pytest.raises(ApprovalRequired, match=rf"{name} version 2 is not approved: .* sets the tag approval=approved "
+                                               rf"on it .*\./mlops approve {name} 2\); then run the job again from "
+                                               "the task approval"):
+        check_approval(name, "2", required=True)
+    registry.tag_version(name, "2", {"approval": "rejected"})
+    with pytest.raises(ApprovalRequired, match="its tag approval is 'rejected'"):
+        check_approval(name, "2", required=True)
+    registry.tag_version(name, "2", {"approval": "Approved"})  # as the UI's button sets it; any case
+    assert "Approve button" in check_approval(name, "2", required=True).approved_by
+
+    monkeypatch.setenv("DATABRICKS_USER", "lead@example.com")
+    assert cli.main(["approve", name, "3"]) == 0
+    assert "Approved" in capsys.readouterr().out
+    tags = _tags(name, 3)
+    assert (tags["approval"], tags["approval_by"]) == ("approved", "lead@example.com")
+    assert check_approval(name, "3", required=True).approved_by == "lead@example.com"
+    assert cli.main(["approve", name, "9"]) == 1
+    assert f"{name} has no version 9" in capsys.readouterr().err
+
+
+def test_where_no_approval_is_required_it_passes_and_says_so(versions):
+    outcome = check_approval(versions, "1", required=False)
+    assert outcome.automatic and _tags(versions, 1)["approval_automatic"] == "true"
+    assert "approval" not in _tags(versions, 1)
+
+
+@pytest.mark.parametrize(("value", "required"), [("true", True), (" False ", False), ("TRUE", True)])
+def test_the_approval_parameter_is_true_or_false(value, required):
+    assert approval_required(value) is required
+
+
+def test_any_other_approval_parameter_is_named():
+    with pytest.raises(ValueError, match="The parameter approval_required must be true or false, not 'yes'"):
+        approval_required("yes")
+
+
+def test_a_promotion_names_its_approver(versions):
+    name = versions
+    check_approval(name, "1", required=False)
+    assert deploy(name, "1").reason == "validation PASSED; approved automatically"
+    approve(name, "2", actor="lead@example.com")
+    deploy(name, "2")
+    assert _tags(name, 2)["champion_reason"] == "validation PASSED; approved by lead@example.com; replaces version 1"
