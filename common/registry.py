@@ -37,6 +37,7 @@ def client() -> MlflowClient:
 
 def version_by_alias(model_name: str, alias: str):
     """The model version an alias points at, or None when the alias (or the model) is not there."""
+    check_model_name(model_name)
     try:
         return client().get_model_version_by_alias(model_name, alias)
     except MlflowException:
@@ -44,6 +45,7 @@ def version_by_alias(model_name: str, alias: str):
 
 
 def get_version(model_name: str, version: str | int):
+    check_model_name(model_name)
     try:
         return client().get_model_version(model_name, str(version))
     except MlflowException:

@@ -109,7 +109,7 @@ def approve(args: argparse.Namespace) -> int:
 
     try:
         tags = record(args.model_name, args.version)
-    except LookupError as exc:
+    except (LookupError, ValueError) as exc:  # no such version; not a catalog.schema.model name
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     print(f"Approved {args.model_name} version {args.version} as {tags[APPROVAL_TASK + '_by']} at "

@@ -45,8 +45,8 @@ def deploy(model_name: str, version: str, *, actor: str | None = None) -> Deploy
         f"; replaces version {previous}" if previous and previous != version else "")
     if previous != version:  # a rerun on the Champion itself changes nothing and records nothing
         registry.set_alias(model_name, registry.CHAMPION, version)
-        registry.tag_version(model_name, version, {PREVIOUS_CHAMPION: previous or "none"})
-        _record_change(model_name, version, previous, PROMOTION, actor or runtime.current_user(), reason)
+        _record_change(model_name, version, previous, PROMOTION, actor or runtime.current_user(), reason,
+                       {PREVIOUS_CHAMPION: previous or "none"})
     return DeploymentOutcome(model_name, version, True, previous, registry.aliases_of(model_name, version), reason)
 
 
@@ -84,13 +84,15 @@ def rollback(model_name: str, *, reason: str, actor: str | None = None) -> Rollb
     return RollbackOutcome(model_name, restored, current, reason.strip())
 
 
-def _record_change(model_name: str, new: str, old: str | None, action: str, actor: str, reason: str) -> None:
+def _record_change(model_name: str, new: str, old: str | None, action: str, actor: str, reason: str,
+                   extra: dict | None = None) -> None:
     """The audit trail: on the new Champion `champion_*` (action, by, at, reason, and the version it
-    replaced), on the one it replaced `replaced_*` (by which version, when, through which action)."""
+    replaced) and `extra`, on the one it replaced `replaced_*` (by which version, when, through which
+    action)."""
     when = datetime.now(timezone.utc).isoformat(timespec="seconds")
     registry.tag_version(model_name, new, {
         "champion_action": action, "champion_by": actor, "champion_at": when, "champion_reason": reason,
-        "champion_replaced": old or "none",
+        "champion_replaced": old or "none", **(extra or {}),
     })
     if old:
         registry.tag_version(model_name, old, {

@@ -99,6 +99,13 @@ def test_the_rollback_command_runs_the_job_and_a_refusal_is_one_line(versions, m
     assert cli.main(["rollback", name, "--reason", "again", "-t", "dev"]) == 1
     error = capsys.readouterr().err
     assert "rollback" in error and f"{name} version 1 is the first Champion it has had" in error
+    # The job's model_name left empty, or not catalog.schema.model: named, and nothing moves.
+    before = [_tags(name, v) for v in (1, 2)]
+    for bad in ("", "churn_model"):
+        assert cli.main(["rollback", bad, "--reason", "why", "-t", "dev"]) == 1
+        assert f"Registered model name {bad!r} is not a Unity Catalog name catalog.schema.model" in capsys.readouterr().err
+    assert str(registry.version_by_alias(name, registry.CHAMPION).version) == "1"
+    assert [_tags(name, v) for v in (1, 2)] == before
 
 
 def test_a_version_waits_for_its_approval_tag_and_an_approval_records_who_and_when(versions, monkeypatch, capsys):
@@ -121,6 +128,9 @@ def test_a_version_waits_for_its_approval_tag_and_an_approval_records_who_and_wh
     assert check_approval(name, "3", required=True).approved_by == "lead@example.com"
     assert cli.main(["approve", name, "9"]) == 1
     assert f"{name} has no version 9" in capsys.readouterr().err
+    assert cli.main(["approve", "dev.iris", "1"]) == 1
+    assert "Registered model name 'dev.iris' is not a Unity Catalog name" in capsys.readouterr().err
+    assert "approval" not in _tags(name, 1)
 
 
 def test_where_no_approval_is_required_it_passes_and_says_so(versions):
