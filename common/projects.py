@@ -17,6 +17,8 @@ from common.env import REPO_ROOT
 
 # Lifecycle order: every project has at least one job tagged with each stage.
 STAGES = ("features", "training", "inference", "monitoring")
+# Every project also has a deployment job, which no lifecycle step runs: a new model version starts it.
+DEPLOYMENT_STAGE = "deployment"
 
 
 def discover_projects(root: Path = REPO_ROOT) -> list[str]:

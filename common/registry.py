@@ -24,10 +24,14 @@ def check_model_name(model_name: str) -> str:
     return model_name
 
 
-def register(model_uri: str, model_name: str) -> str:
-    """Register a logged model as a new version of `model_name`; returns the version."""
+def register(model_uri: str, model_name: str, tags: dict | None = None) -> str:
+    """Register a logged model as a new version of `model_name`, with its tags from the start (a
+    connected deployment job may read them at once); returns the version."""
     runtime.configure_mlflow()
-    return str(mlflow.register_model(model_uri, check_model_name(model_name)).version)
+    tags = {key: str(value) for key, value in (tags or {}).items()}
+    version = str(mlflow.register_model(model_uri, check_model_name(model_name), tags=tags).version)
+    runtime.model_version_registered(model_name, version)
+    return version
 
 
 def client() -> MlflowClient:
@@ -46,6 +50,9 @@ def version_by_alias(model_name: str, alias: str):
 
 def get_version(model_name: str, version: str | int):
     check_model_name(model_name)
+    if not str(version).strip():
+        raise ValueError(f"No version of {model_name} given: set the job parameter model_version (a new version "
+                         "passes its own to the deployment job it starts)")
     try:
         return client().get_model_version(model_name, str(version))
     except MlflowException:
@@ -64,6 +71,18 @@ def tag_version(model_name: str, version: str | int, tags: dict) -> None:
     c = client()
     for key, value in tags.items():
         c.set_model_version_tag(model_name, str(version), key, str(value))
+
+
+def model_tags(model_name: str) -> dict[str, str]:
+    """The registered model's own tags ({} when it is not there)."""
+    try:
+        return dict(client().get_registered_model(check_model_name(model_name)).tags)
+    except MlflowException:
+        return {}
+
+
+def set_model_tag(model_name: str, key: str, value: str) -> None:
+    client().set_registered_model_tag(check_model_name(model_name), key, str(value))
 
 
 def model_uri(model_name: str, version: str | int | None = None, alias: str | None = None) -> str:

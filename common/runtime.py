@@ -93,6 +93,65 @@ def current_user() -> str:
     return local_user()
 
 
+def connect_deployment_job(model_name: str, job_id: str) -> None:
+    """Connect a registered model to its deployment job, so that every new version starts it (MLflow 3
+    deployment jobs). The bundle's registered_models resource has no such field, so the Train task
+    does this before it registers a version: on a fresh target its first run connects the model."""
+    configure_mlflow()
+    if is_databricks():
+        from mlflow import MlflowClient
+
+        client = MlflowClient()
+        if str(client.get_registered_model(model_name).deployment_job_id or "") != str(job_id):
+            client.update_registered_model(model_name, deployment_job_id=str(job_id))
+        return
+    from common.local import deployment_jobs
+
+    deployment_jobs.connect(model_name, str(job_id))
+
+
+def model_version_registered(model_name: str, version: str) -> None:
+    """A new version of `model_name` exists. A workspace starts the model's deployment job by itself;
+    locally the runner starts it once the job of the task that registered the version is done."""
+    if not is_databricks():
+        from common.local import deployment_jobs
+
+        deployment_jobs.version_registered(model_name, version)
+
+
+def point_serving_endpoint(endpoint: str, model_name: str, version: str) -> str:
+    """Make the endpoint serve this model version, creating it if needed: Model Serving on a
+    workspace, a local record (served by `./mlops serve`) elsewhere. Returns created, updated or unchanged."""
+    if is_databricks():
+        from common import serving_endpoints
+
+        return serving_endpoints.point_endpoint(workspace_client(), endpoint, model_name, version)
+    from common.local import serving
+
+    return serving.point_endpoint(endpoint, model_name, version)
+
+
+def served_model(endpoint: str) -> tuple[str, str]:
+    """The model name and version the endpoint serves."""
+    if is_databricks():
+        entity = workspace_client().serving_endpoints.get(endpoint).config.served_entities[0]
+        return entity.entity_name, str(entity.entity_version)
+    from common.local import serving
+
+    record = serving.served(endpoint)
+    return record["model_name"], record["version"]
+
+
+def query_serving_endpoint(endpoint: str, records: list[dict]) -> list:
+    """The endpoint's predictions for `records` (one dict per row): through the SDK on a workspace;
+    locally over HTTP from `./mlops serve <endpoint>` (at MLOPS_SERVING_URL, default http://127.0.0.1:5000)."""
+    if is_databricks():
+        return workspace_client().serving_endpoints.query(name=endpoint, dataframe_records=records).predictions
+    from common.local import serving
+
+    return serving.query(endpoint, records)
+
+
 def configure_mlflow() -> None:
     """Point MLflow at the workspace and Unity Catalog, or at the sqlite store in the lakehouse."""
     import mlflow
@@ -108,7 +167,8 @@ def configure_mlflow() -> None:
 
         ensure_store(lakehouse_dir() / "mlflow.db")
     mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
+    # CI reading a workspace's models from outside it: MLFLOW_REGISTRY_URI=databricks-uc.
+    mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI") or uri)
 
 
 def _quiet_local_mlflow() -> None:

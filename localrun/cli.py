@@ -6,6 +6,8 @@
     lifecycle [-t TARGET] [PROJECT ...]
     rollback MODEL_NAME --reason TEXT [-t TARGET]
     approve MODEL_NAME VERSION
+    serve ENDPOINT [--host H] [--port P]
+    package MODEL_NAME [--output DIR] [--alias Champion]
     new-project NAME
 
 Exit codes: 0 success, 1 a bundle or job error (one line, no traceback), 2 a usage error.
@@ -112,8 +114,42 @@ def approve(args: argparse.Namespace) -> int:
     except (LookupError, ValueError) as exc:  # no such version; not a catalog.schema.model name
         print(f"Error: {exc}", file=sys.stderr)
         return 1
+    from common.local.deployment_jobs import connected_job
+
+    job = connected_job(args.model_name) or "<the deployment job>"
     print(f"Approved {args.model_name} version {args.version} as {tags[APPROVAL_TASK + '_by']} at "
-          f"{tags[APPROVAL_TASK + '_at']}; run the job again from the task {APPROVAL_TASK}")
+          f"{tags[APPROVAL_TASK + '_at']}. Run its deployment job again from the approval:\n"
+          f"  ./mlops run {job} --from-task {APPROVAL_TASK} --param model_name={args.model_name} "
+          f"--param model_version={args.version}")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Answer HTTP requests for the model version a local serving endpoint serves (localrun/serving.py)."""
+    from localrun.serving import serve as run_server
+
+    try:
+        run_server(args.endpoint, args.host, args.port)
+    except LookupError as exc:  # no such endpoint yet
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def package(args: argparse.Namespace) -> int:
+    """The Champion (or --alias) as a Docker build context, by MLflow's generator (localrun/packaging.py)."""
+    from localrun.packaging import package as write_context
+
+    try:
+        result = write_context(args.model_name, args.output, args.alias)
+    except (LookupError, ValueError, OSError) as exc:  # no such model or alias; not catalog.schema.model; the folder
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Packaged {result.model_name} version {result.version} ({result.alias}) into {result.folder}")
+    for note in result.notes:
+        print(f"Note: {note}")
+    print(f"Build and serve it on port 8080:\n  {result.build_command}\n"
+          f"  docker run --rm -p 8080:8080 {result.image}:{result.tag}")
     return 0
 
 
@@ -171,6 +207,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("model_name", help="the registered model, catalog.schema.model")
     sub.add_argument("version", help="the version to approve")
     sub.set_defaults(func=approve)
+    sub = commands.add_parser("package", help="write a Docker build context of a model's Champion (no daemon needed)",
+                              description="write a Docker build context of a model's Champion (no daemon needed)")
+    sub.add_argument("model_name", help="the registered model, catalog.schema.model")
+    sub.add_argument("--output", help="the context's folder (default: <lakehouse>/docker/<model>-v<version>)")
+    sub.add_argument("--alias", default="Champion", help="the alias of the version to package (default: Champion)")
+    sub.set_defaults(func=package)
+    sub = commands.add_parser("serve", help="serve a local serving endpoint's model version over HTTP",
+                              description="serve a local serving endpoint's model version over HTTP (MLflow's "
+                                          "scoring server: POST /invocations)")
+    sub.add_argument("endpoint", help="the endpoint's name, as the deployment task's serving_endpoint")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=5000)
+    sub.set_defaults(func=serve)
     sub = commands.add_parser("new-project", help="add a project from the template, ready to test and run",
                               description="add a project from the template, ready to test and run")
     sub.add_argument("name", help="snake_case name: the folder under projects/, the schema, the job prefix")

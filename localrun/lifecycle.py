@@ -49,11 +49,18 @@ def summary(runs: dict[str, list[JobRun]], seconds: dict[str, float], total: flo
     for project, job_runs in runs.items():
         lines.append(f"{project}: {seconds[project]:.1f} s ({seconds[project] / total:.0%})")
         for run in job_runs:
-            lines.append(f"  {run.job_name} ({run.duration:.1f} s)")
-            for task in run.tasks.values():
-                for name, value in (task.values or {}).items():
-                    lines.append(f"    {task.task_key}.{name}: {value}")
+            lines.extend(_run_lines(run))
     return "\n".join([*lines, "", *models_table(runs)])
+
+
+def _run_lines(run: JobRun) -> list[str]:
+    """A job run's time and task values, then those of the deployment jobs its new versions started."""
+    lines = [f"  {run.job_name} ({run.duration:.1f} s)"]
+    for task in run.tasks.values():
+        lines.extend(f"    {task.task_key}.{name}: {value}" for name, value in (task.values or {}).items())
+    for triggered in run.triggered:
+        lines.extend(_run_lines(triggered))
+    return lines
 
 
 COLUMNS = ("project", "model", "version", "aliases", "headline metric", "rows scored")
@@ -83,10 +90,12 @@ def models_table(runs: dict[str, list[JobRun]]) -> list[str]:
 
 
 def _task_values(job_runs: list[JobRun]):
-    """Every task's values in run order, those of the jobs and iterations a task ran included."""
+    """Every task's values in run order, those of the jobs and iterations a task ran, and of the
+    deployment jobs a new version started, included."""
     for run in job_runs:
         for task in run.tasks.values():
             yield from _values_of(task)
+        yield from _task_values(run.triggered)
 
 
 def _values_of(task: TaskRun):

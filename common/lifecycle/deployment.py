@@ -1,5 +1,6 @@
 """Promote a validated model version to Champion, or roll the Champion back to the one before it.
-Aliases only; a failed validation moves none. Every change of Champion is recorded as tags on both
+Aliases only; a failed validation moves none. A served model's endpoint is pointed at the new
+Champion first, and the alias moves only once it serves it (common/lifecycle/serving.py). Every change of Champion is recorded as tags on both
 versions: who, when, which version replaced which, and why (see `_record_change`)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from common import registry, runtime
+from common.lifecycle import serving
 from common.lifecycle.approval import APPROVAL_TASK
 from common.lifecycle.validation import FAILED, PASSED, SKIPPED
 
@@ -24,10 +26,13 @@ class DeploymentOutcome:
     previous_champion: str | None
     aliases: list[str]
     reason: str
+    endpoint: str = ""  # the serving endpoint, and what its update did (created, updated, unchanged)
+    endpoint_change: str = ""
 
 
-def deploy(model_name: str, version: str, *, actor: str | None = None) -> DeploymentOutcome:
-    """Make a validated version the Champion, recorded as done by `actor` (default: who this process runs as)."""
+def deploy(model_name: str, version: str, *, actor: str | None = None, serving_endpoint: str = "") -> DeploymentOutcome:
+    """Make a validated version the Champion, recorded as done by `actor` (default: who this process
+    runs as), and the version `serving_endpoint` serves, when one is given."""
     model_version = registry.get_version(model_name, version)
     version = str(model_version.version)
     status = model_version.tags.get("validation_status")
@@ -43,11 +48,13 @@ def deploy(model_name: str, version: str, *, actor: str | None = None) -> Deploy
         return DeploymentOutcome(model_name, version, False, previous, registry.aliases_of(model_name, version), reason)
     reason = f"validation {status}" + _approval(model_version.tags) + (
         f"; replaces version {previous}" if previous and previous != version else "")
+    change = serving.serve_version(model_name, version, serving_endpoint) if serving_endpoint else ""
     if previous != version:  # a rerun on the Champion itself changes nothing and records nothing
         registry.set_alias(model_name, registry.CHAMPION, version)
         _record_change(model_name, version, previous, PROMOTION, actor or runtime.current_user(), reason,
                        {PREVIOUS_CHAMPION: previous or "none"})
-    return DeploymentOutcome(model_name, version, True, previous, registry.aliases_of(model_name, version), reason)
+    return DeploymentOutcome(model_name, version, True, previous, registry.aliases_of(model_name, version), reason,
+                             serving_endpoint, change)
 
 
 def _approval(tags: dict) -> str:
@@ -63,6 +70,7 @@ class RollbackOutcome:
     restored: str
     rolled_back: str
     reason: str
+    endpoint: str = ""  # the serving endpoint pointed back at the restored version, if the model has one
 
 
 def rollback(model_name: str, *, reason: str, actor: str | None = None) -> RollbackOutcome:
@@ -79,9 +87,12 @@ def rollback(model_name: str, *, reason: str, actor: str | None = None) -> Rollb
         raise LookupError(f"{model_name} version {current} is the first Champion it has had: there is no earlier "
                           "Champion to roll back to")
     restored = str(registry.get_version(model_name, previous).version)  # names the version if it was deleted
+    endpoint = serving.endpoint_of(model_name)
+    if endpoint:
+        serving.serve_version(model_name, restored, endpoint)
     registry.set_alias(model_name, registry.CHAMPION, restored)
     _record_change(model_name, restored, current, ROLLBACK, actor or runtime.current_user(), reason.strip())
-    return RollbackOutcome(model_name, restored, current, reason.strip())
+    return RollbackOutcome(model_name, restored, current, reason.strip(), endpoint or "")
 
 
 def _record_change(model_name: str, new: str, old: str | None, action: str, actor: str, reason: str,

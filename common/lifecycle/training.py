@@ -1,5 +1,5 @@
 """Train a project's model on its feature-store training set, log the run and register the
-version as Challenger."""
+version as Challenger. The registered model's deployment job takes the version from there."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from common.lifecycle.settings import ModelSettings
 from common.lifecycle.spec import ModelSpec
 from common.lifecycle.training_set import build_training_set, feature_columns, split_holdout
 
+VARIANT_TAG = "variant"
+
 
 @dataclass
 class TrainingResult:
@@ -24,10 +26,13 @@ class TrainingResult:
 
 
 def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str, feature_table: str,
-          model_name: str, experiment_name: str, sample_fraction: float = 1.0) -> TrainingResult:
+          model_name: str, experiment_name: str, sample_fraction: float = 1.0, variant: str = "",
+          deployment_job_id: str = "") -> TrainingResult:
     """Fit on the training rows, log the run (parameters, holdout metrics and those of a baseline
     that always predicts the majority class or the mean, plots, the model), register the version
-    and make it Challenger."""
+    and make it Challenger. With `deployment_job_id` the registered model is first connected to
+    that job, so the new version starts it; the version's tag `variant` tells the job which config
+    variant trained it."""
     training_set, pdf = build_training_set(spark, fe, spec, raw_table, feature_table, sample_fraction)
     train_rows, holdout = split_holdout(spec, pdf, settings.holdout_fraction, settings.seed)
     if holdout.empty or (spec.is_classifier and train_rows[spec.label].nunique() < 2):
@@ -61,11 +66,16 @@ def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str
         )
     # Registered here rather than through log_model: FeatureEngineeringClient returns the ModelInfo
     # of the logged model, which carries no registered version.
-    version = registry.register(info.model_uri, model_name)
-    if notes:
-        registry.tag_version(model_name, version, notes)
+    if deployment_job_id:
+        runtime.connect_deployment_job(registry.check_model_name(model_name), deployment_job_id)
+    version = registry.register(info.model_uri, model_name, {**notes, **({VARIANT_TAG: variant} if variant else {})})
     registry.set_alias(model_name, registry.CHALLENGER, version)
     return TrainingResult(model_name, version, run.info.run_id, metrics, baseline)
+
+
+def trained_variant(model_name: str, version: str) -> str:
+    """The config variant that trained a version (its tag `variant`; "" for the default)."""
+    return registry.get_version(model_name, version).tags.get(VARIANT_TAG, "")
 
 
 def baseline_model(spec: ModelSpec):

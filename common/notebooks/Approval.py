@@ -25,15 +25,16 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 # COMMAND ----------
 
 dbutils.widgets.text("model_name", "", "Registered model")
-dbutils.widgets.text("model_version", "", "Model version (default: the Train task's)")
+dbutils.widgets.text("model_version", "", "Model version")
 dbutils.widgets.text("approval_required", "true", "Approval required (true or false)")
+dbutils.widgets.text("task_name", "approval", "This task's key, the tag an approval sets ({{task.name}})")
 
 # COMMAND ----------
 
 from common.lifecycle.approval import approval_required, check_approval
 
-version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
-outcome = check_approval(dbutils.widgets.get("model_name"), version,
-                         required=approval_required(dbutils.widgets.get("approval_required")))
+outcome = check_approval(dbutils.widgets.get("model_name"), dbutils.widgets.get("model_version"),
+                         required=approval_required(dbutils.widgets.get("approval_required")),
+                         task_key=dbutils.widgets.get("task_name"))
 dbutils.jobs.taskValues.set("approved_by", outcome.approved_by)
 print(f"{outcome.model_name} version {outcome.version} approved by {outcome.approved_by}")

@@ -1,7 +1,8 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Model deployment
-# MAGIC Moves the `Champion` alias to the validated version. A failed validation moves no alias.
+# MAGIC Moves the `Champion` alias to the validated, approved version, recording who, when, why and
+# MAGIC which version it replaced. A failed validation moves no alias. The last task of a deployment job.
 
 # COMMAND ----------
 
@@ -22,17 +23,21 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 # COMMAND ----------
 
 dbutils.widgets.text("model_name", "", "Registered model")
-dbutils.widgets.text("model_version", "", "Model version (default: the Train task's)")
+dbutils.widgets.text("model_version", "", "Model version")
+dbutils.widgets.text("serving_endpoint", "", "Serving endpoint of the Champion (empty: not served)")
 
 # COMMAND ----------
 
 from common.lifecycle.deployment import deploy
 
-version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
-outcome = deploy(dbutils.widgets.get("model_name"), version)
+outcome = deploy(dbutils.widgets.get("model_name"), dbutils.widgets.get("model_version"),
+                 serving_endpoint=dbutils.widgets.get("serving_endpoint"))
 dbutils.jobs.taskValues.set("model_name", outcome.model_name)
 dbutils.jobs.taskValues.set("model_version", outcome.version)
 dbutils.jobs.taskValues.set("promoted", outcome.promoted)
 dbutils.jobs.taskValues.set("aliases", outcome.aliases)
 print(f"{outcome.model_name} version {outcome.version}: {'promoted' if outcome.promoted else 'not promoted'} "
       f"({outcome.reason}); aliases {outcome.aliases}")
+if outcome.endpoint:
+    dbutils.jobs.taskValues.set("serving_endpoint", outcome.endpoint)
+    print(f"Serving endpoint {outcome.endpoint}: {outcome.endpoint_change}, serves version {outcome.version}")

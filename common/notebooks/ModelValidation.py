@@ -3,6 +3,7 @@
 # MAGIC # Model validation
 # MAGIC Evaluates the Challenger on held-out rows against the thresholds in the project's
 # MAGIC config/project.yml and against the current Champion. Modes: `disabled`, `dry_run`, `enabled`.
+# MAGIC The first task of a deployment job: the job parameters name the model version.
 
 # COMMAND ----------
 
@@ -26,28 +27,29 @@ dbutils.widgets.text("project", "", "Project (its folder under projects/)")
 dbutils.widgets.text("raw_table", "", "Raw table (labels)")
 dbutils.widgets.text("feature_table", "", "Feature table")
 dbutils.widgets.text("model_name", "", "Registered model")
-dbutils.widgets.text("model_version", "", "Model version (default: the Train task's)")
+dbutils.widgets.text("model_version", "", "Model version")
 dbutils.widgets.text("experiment_name", "", "MLflow experiment")
 dbutils.widgets.dropdown("validation_mode", "enabled", ["disabled", "dry_run", "enabled"], "Run mode")
-dbutils.widgets.text("variant", "", "Config variant (for a project of several models: which one)")
+dbutils.widgets.text("variant", "", "Config variant (default: the one that trained the version)")
 dbutils.widgets.text("sample_fraction", "1", "Share of the entities trained on (the same stable sample)")
 
 # COMMAND ----------
 
+from common.lifecycle.training import trained_variant
 from common.lifecycle.validation import validate
 from common.projects import model_spec, project_module
 from common.runtime import feature_store_client
 
-project, variant = dbutils.widgets.get("project"), dbutils.widgets.get("variant")
+project, model_name, version = (dbutils.widgets.get(name) for name in ("project", "model_name", "model_version"))
+variant = dbutils.widgets.get("variant") or trained_variant(model_name, version)
 SPEC = model_spec(project, variant)
 
-version = dbutils.widgets.get("model_version") or dbutils.jobs.taskValues.get("train", "model_version")
 outcome = validate(
     spark,
     feature_store_client(),
     SPEC,
     project_module(project, "settings").load_settings(variant),
-    model_name=dbutils.widgets.get("model_name"),
+    model_name=model_name,
     version=version,
     raw_table=dbutils.widgets.get("raw_table"),
     feature_table=dbutils.widgets.get("feature_table"),

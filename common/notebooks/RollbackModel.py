@@ -36,3 +36,6 @@ dbutils.jobs.taskValues.set("restored_version", outcome.restored)
 dbutils.jobs.taskValues.set("rolled_back_version", outcome.rolled_back)
 print(f"{outcome.model_name}: Champion is version {outcome.restored} again, instead of {outcome.rolled_back} "
       f"({outcome.reason})")
+if outcome.endpoint:
+    dbutils.jobs.taskValues.set("serving_endpoint", outcome.endpoint)
+    print(f"Serving endpoint {outcome.endpoint} serves version {outcome.restored} again")

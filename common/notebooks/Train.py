@@ -2,7 +2,9 @@
 # MAGIC %md
 # MAGIC # Train
 # MAGIC Trains a project's model (its `projects/<project>/model.py`) on a point-in-time training set,
-# MAGIC registers it and gives the new version the `Challenger` alias. Shared by every project.
+# MAGIC registers it and gives the new version the `Challenger` alias. Shared by every project. The new
+# MAGIC version starts the project's deployment job (evaluation, approval, promotion), to which this
+# MAGIC task connects the registered model first.
 
 # COMMAND ----------
 
@@ -29,6 +31,7 @@ dbutils.widgets.text("model_name", "", "Registered model")
 dbutils.widgets.text("experiment_name", "", "MLflow experiment")
 dbutils.widgets.text("variant", "", "Config variant (for a project of several models: which one)")
 dbutils.widgets.text("sample_fraction", "1", "Share of the entities to train on (a stable sample)")
+dbutils.widgets.text("deployment_job_id", "", "Deployment job that each new version starts (empty: none)")
 
 # COMMAND ----------
 
@@ -50,6 +53,8 @@ result = train(
     model_name=dbutils.widgets.get("model_name"),
     experiment_name=dbutils.widgets.get("experiment_name"),
     sample_fraction=float(dbutils.widgets.get("sample_fraction")),
+    variant=variant,
+    deployment_job_id=dbutils.widgets.get("deployment_job_id"),
 )
 dbutils.jobs.taskValues.set("model_name", result.model_name)
 dbutils.jobs.taskValues.set("model_version", result.version)

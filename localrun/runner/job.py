@@ -79,7 +79,20 @@ class JobRunner:
             position += 1
             self._run_task(kinds[key], run, position, len(selected))
         run.duration = time.perf_counter() - began
+        for trigger in run.triggers:
+            run.triggered.append(self._deployment_job(job_key, trigger))
         return run
+
+    def _deployment_job(self, job_key: str, trigger) -> JobRun:
+        """What a workspace does for a new version of a model connected to a deployment job: run it
+        with the job parameters model_name and model_version (here once the job that registered it is done)."""
+        if trigger.job_id not in self.bundle.jobs:
+            raise BundleError(f"{trigger.model_name} is connected to deployment job '{trigger.job_id}', which is not a "
+                              f"job of this bundle (its Train task's deployment_job_id connects it again)")
+        self.console.say(f"{trigger.model_name} version {trigger.version} is new: it starts its deployment job "
+                         f"{trigger.job_id}")
+        return self.nested(job_key).run(trigger.job_id, job_parameters={
+            "model_name": trigger.model_name, "model_version": trigger.version})
 
     def _job_parameters(self, job_key: str, job: dict, given: dict[str, str], run: JobRun) -> dict[str, str]:
         declared: dict[str, Any] = {}

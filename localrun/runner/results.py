@@ -33,6 +33,10 @@ class JobRun:
     tasks: dict[str, TaskRun]
     task_values: TaskValues
     duration: float = 0.0
+    # New versions of models connected to a deployment job, registered by this run's tasks, and the
+    # deployment job runs they started once this run was done.
+    triggers: list[Any] = field(default_factory=list)
+    triggered: list[JobRun] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

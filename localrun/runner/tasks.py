@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from common.local import deployment_jobs
 from common.local.dbutils import LocalDbutils
 from localrun.bundle import BundleError
 from localrun.runner.references import DYNAMIC, as_parameter, resolve
@@ -77,7 +78,9 @@ class NotebookTask(TaskKind):
         # Job parameters are pushed down to every notebook task and win over base_parameters (Databricks).
         params.update(run.parameters)
         dbutils = LocalDbutils(params, self.key, run.task_values)
-        result.exit_value = self.runner.notebooks.run(self.path, dbutils)
+        with deployment_jobs.collecting() as triggers:
+            result.exit_value = self.runner.notebooks.run(self.path, dbutils)
+        run.triggers.extend(triggers)
 
 
 class ConditionTask(TaskKind):

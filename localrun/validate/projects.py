@@ -1,5 +1,5 @@
 """Layer 3a, the projects' rules: every folder under projects/ has a job tagged `project: <name>`
-for each lifecycle stage (common.projects.STAGES), and declares a registered model and an
+for each lifecycle stage (common.projects.STAGES) and a deployment job, and declares a registered model and an
 experiment in its own resources files; a project's jobs carry its name, and a `project:` tag
 names an existing project.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.projects import STAGES, discover_projects
+from common.projects import DEPLOYMENT_STAGE, STAGES, discover_projects
 from localrun.bundle import format_key
 from localrun.validate.files import BundleFile, as_dict
 from localrun.validate.problems import Problem
@@ -66,11 +66,12 @@ def _missing(name: str, stages: set[str], owned: set[str]) -> list[Problem]:
     """A project's missing stages and resource kinds."""
     where = f"projects/{name}/resources"
     problems = []
-    for stage in STAGES:
+    for stage in (*STAGES, DEPLOYMENT_STAGE):
         if stage not in stages:
             problems.append(Problem(where, None, "resources.jobs",
                                     f"project '{name}' has no job tagged stage: {stage} (with project: {name}); "
-                                    f"every project needs the stages {', '.join(STAGES)}"))
+                                    f"every project needs the stages {', '.join(STAGES)} and a deployment job "
+                                    f"(stage: {DEPLOYMENT_STAGE}) that its new model versions start"))
     for kind, label in REQUIRED_PROJECT_RESOURCES.items():
         if kind not in owned:
             problems.append(Problem(where, None, f"resources.{kind}",

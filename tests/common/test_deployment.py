@@ -8,6 +8,8 @@ from sklearn.linear_model import LogisticRegression
 from common import registry, runtime
 from common.lifecycle.approval import ApprovalRequired, approval_required, approve, check_approval
 from common.lifecycle.deployment import deploy, rollback
+from common.lifecycle.serving import query_rows
+from common.local.serving import served
 from localrun import cli
 
 
@@ -156,3 +158,39 @@ def test_a_promotion_names_its_approver(versions):
     approve(name, "2", actor="lead@example.com")
     deploy(name, "2")
     assert _tags(name, 2)["champion_reason"] == "validation PASSED; approved by lead@example.com; replaces version 1"
+
+
+def test_a_served_model_s_endpoint_follows_each_promotion_and_rollback(versions):
+    name = versions
+    with pytest.raises(ValueError, match=r"Serving endpoint name 'iris endpoint' is not valid"):
+        deploy(name, "1", serving_endpoint="iris endpoint")
+    assert registry.version_by_alias(name, registry.CHAMPION) is None  # nothing moved
+    endpoint = name.replace(".", "-")
+    assert deploy(name, "1", serving_endpoint=endpoint).endpoint_change == "created"
+    assert deploy(name, "2", serving_endpoint=endpoint).endpoint_change == "updated"
+    assert served(endpoint)["version"] == "2" and runtime.served_model(endpoint) == (name, "2")
+    assert rollback(name, reason="slow answers").endpoint == endpoint  # found from the model's tag
+    assert served(endpoint)["version"] == "1"
+    assert deploy(name, "1", serving_endpoint=endpoint).endpoint_change == "unchanged"
+
+
+def test_querying_an_endpoint_names_what_is_wrong(versions, monkeypatch):
+    with pytest.raises(LookupError, match=r"No local serving endpoint 'nowhere' \(endpoints: "):
+        query_rows(None, "nowhere", "any.table.name")
+    with pytest.raises(ValueError, match="rows must be at least 1, not 0"):
+        query_rows(None, "nowhere", "any.table.name", 0)
+    endpoint = versions.replace(".", "-")
+    deploy(versions, "1", serving_endpoint=endpoint)
+    monkeypatch.setenv("MLOPS_SERVING_URL", "http://127.0.0.1:9")  # nothing listens there
+    with pytest.raises(ConnectionError, match=rf"No local server of endpoint {endpoint} answers at "
+                                              rf"http://127.0.0.1:9/invocations .*\./mlops serve {endpoint}"):
+        runtime.query_serving_endpoint(endpoint, [{"x": 1.0}])
+
+
+def test_serve_names_an_unknown_endpoint_and_approve_prints_the_rerun(versions, capsys):
+    assert cli.main(["serve", "nowhere"]) == 1
+    assert "No local serving endpoint 'nowhere'" in capsys.readouterr().err
+    runtime.connect_deployment_job(versions, "demo_model_deployment")
+    assert cli.main(["approve", versions, "2"]) == 0
+    assert (f"./mlops run demo_model_deployment --from-task approval --param model_name={versions} "
+            "--param model_version=2") in capsys.readouterr().out

@@ -349,3 +349,60 @@ def test_cli_run_success_and_failure(tmp_path):
 
     usage = cli(tmp_path, "run", "diamond", "--var", "no-equals-sign")
     assert usage.returncode == 2 and "expected name=value" in usage.stderr
+
+
+REGISTER = """
+    # A task that registers a version of a model connected to a deployment job, as Train.py does.
+    import mlflow
+    from sklearn.dummy import DummyClassifier
+
+    from common import registry, runtime
+
+    dbutils.widgets.text("model_name", "")
+    dbutils.widgets.text("deployment_job_id", "")
+    name = dbutils.widgets.get("model_name")
+    runtime.set_experiment("/tests/runner-deployment-jobs")
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(DummyClassifier().fit([[0], [1]], [0, 1]), name="model",
+                                        pip_requirements=["scikit-learn"], serialization_format="cloudpickle")
+    runtime.connect_deployment_job(name, dbutils.widgets.get("deployment_job_id"))
+    dbutils.jobs.taskValues.set("version", registry.register(info.model_uri, name))
+"""
+
+
+def test_a_new_version_of_a_connected_model_starts_its_deployment_job_once_the_job_is_done(tmp_path):
+    NOTEBOOKS["Register.py"] = REGISTER
+    try:
+        make_bundle(tmp_path, """
+            train:
+              name: train
+              tasks:
+                - task_key: register
+                  notebook_task:
+                    notebook_path: ../notebooks/Register.py
+                    base_parameters: {model_name: runner.deploy.model, deployment_job_id: "${resources.jobs.deploy.id}"}
+                - task_key: after
+                  depends_on: [{task_key: register}]
+                  notebook_task: {notebook_path: ../notebooks/Log.py, base_parameters: {name: after}}
+            deploy:
+              name: deploy
+              parameters: [{name: model_name, default: ""}, {name: model_version, default: ""}]
+              tasks:
+                - task_key: deploy
+                  notebook_task: {notebook_path: ../notebooks/Log.py, base_parameters: {name: "{{job.parameters.model_version}}"}}
+        """)
+        first, out = run(tmp_path, "train")
+        version = first.tasks["register"].values["version"]
+        # After the whole registering job, as a workspace starts it: with the version's model and number.
+        assert log(tmp_path) == ["after", version]
+        assert [r.parameters for r in first.triggered] == [{"model_name": "runner.deploy.model", "model_version": version}]
+        assert f"runner.deploy.model version {version} is new: it starts its deployment job deploy" in out
+
+        # A connection to a job this bundle does not have is named, not ignored.
+        bundle = load_bundle(tmp_path)
+        bundle.jobs["train"]["tasks"][0]["notebook_task"]["base_parameters"]["deployment_job_id"] = "deploy_old"
+        with pytest.raises(BundleError, match=r"runner.deploy.model is connected to deployment job 'deploy_old', "
+                                              "which is not a job of this bundle"):
+            run_job(bundle, "train", only_task="register", spark_factory=no_spark, out=io.StringIO())
+    finally:
+        del NOTEBOOKS["Register.py"]

