@@ -103,3 +103,24 @@ def test_production_targets_keep_names_as_written():
     assert resources["registered_models"]["churn_model"]["name"] == "churn_model"
     assert resources["schemas"]["churn"]["name"] == "churn"
     assert resources["jobs"]["churn_feature_engineering"]["schedule"]["pause_status"] == "UNPAUSED"
+
+
+@pytest.mark.parametrize("target", ["dev", "test", "staging", "prod"])
+def test_a_fresh_target_deploys_with_no_model_version_and_each_model_has_a_deployment_job(target):
+    bundle = load_bundle(ROOT, target, variables={"service_principal": SP})
+    resources = bundle.to_dict()["resources"]
+    # No serving endpoint and no version anywhere: nothing refers to a version that does not exist yet.
+    assert "serving_endpoints" not in resources
+    text = repr(bundle.jobs)
+    assert not re.search(r"'(model_version|entity_version)': '\d", text) and "values.model_version" not in text
+    deployment = {key: job for key, job in bundle.jobs.items() if job["tags"].get("stage") == "deployment"}
+    assert {job["tags"]["project"] for job in deployment.values()} == {"churn", "clv", "credit_risk", "iris"}
+    for key, job in deployment.items():
+        assert [p["name"] for p in job["parameters"]] == ["model_name", "model_version"]
+        assert [t["task_key"] for t in job["tasks"]] == ["model_validation", "approval", "model_deployment"]
+        approval = job["tasks"][1]["notebook_task"]["base_parameters"]["approval_required"]
+        assert approval is (target == "prod"), (key, approval)
+    # Each training task connects its model to its project's deployment job (by id on a workspace).
+    trains = [t for job in bundle.jobs.values() for t in job["tasks"]
+              if t.get("notebook_task", {}).get("notebook_path", "").endswith("Train.py")]
+    assert trains and all(t["notebook_task"]["base_parameters"]["deployment_job_id"] in deployment for t in trains)

@@ -43,18 +43,30 @@ def _run(bundle, job: str, **kwargs):
         raise
 
 
-def _train(bundle):
-    """The training job; the new version starts the deployment job once it is done."""
-    return _run(bundle, "iris_model_training")
+def _predict_over_http(url: str, rows) -> list:
+    body = json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode()
+    request = urllib.request.Request(f"{url}/invocations", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["predictions"]
 
 
-def test_prod_promotes_only_an_approved_version_and_records_who_and_what_it_replaced():
+def _gentler_version(names) -> str:
+    """A second version from a more strongly regularised model: its answers differ on some flowers."""
+    settings = load_settings()
+    gentle = dataclasses.replace(settings, training=dataclasses.replace(
+        settings.training, hyperparameters={**settings.training.hyperparameters, "C": 0.05}))
+    return train(get_spark(), feature_store_client(), SPEC, gentle, raw_table=names["raw"],
+                 feature_table=names["features"], model_name=names["model"], experiment_name="/tests/iris-gentle").version
+
+
+def test_prod_promotes_only_approved_versions_the_endpoint_follows_and_serves_them_before_and_after_a_rollback(
+        monkeypatch):
     bundle = _bundle("prod", "deploy_prod")
     names = _names(bundle)
     assert bundle.variables["approval_required"] is True  # prod asks a person
     _run(bundle, "iris_feature_engineering")
     with pytest.raises(JobFailed) as stopped:
-        _train(bundle)
+        _run(bundle, "iris_model_training")  # version 1 starts the deployment job once training is done
     message = str(stopped.value)
     assert "Job 'iris_model_deployment' failed at task 'approval'" in message
     assert f"{names['model']} version 1 is not approved" in message and "approval=approved" in message
@@ -68,58 +80,30 @@ def test_prod_promotes_only_an_approved_version_and_records_who_and_what_it_repl
     run, _ = _run(bundle, "iris_model_deployment", from_task="approval", job_parameters=version_1)
     assert run.tasks["model_validation"].status == "skipped"  # rerun from the approval
     assert registry.version_by_alias(names["model"], "Champion").version == 1
+    assert run.tasks["model_deployment"].values["serving_endpoint"] == names["endpoint"]
+    assert served(names["endpoint"])["version"] == "1"  # created with the first Champion
 
-    # A second version waits for its approval too; the Champion stays where it was meanwhile. (Its
+    # A second version waits for its approval too; the Champion and the endpoint stay meanwhile. (Its
     # evaluation against the Champion is not what this tests: disabled, it takes no time.)
-    bundle = _bundle("prod", "deploy_prod", validation_mode="disabled")
+    unvalidated = _bundle("prod", "deploy_prod", validation_mode="disabled")
+    version_2 = {**version_1, "model_version": _gentler_version(names)}
     with pytest.raises(JobFailed, match=rf"{names['model']} version 2 is not approved"):
-        _train(bundle)
+        _run(unvalidated, "iris_model_deployment", job_parameters=version_2)
     assert registry.version_by_alias(names["model"], "Champion").version == 1
+    assert served(names["endpoint"])["version"] == "1"
     approve(names["model"], "2", actor="grace@example.com")
-    _run(bundle, "iris_model_deployment", from_task="approval", job_parameters={**version_1, "model_version": "2"})
+    _run(unvalidated, "iris_model_deployment", from_task="approval", job_parameters=version_2)
     champion = registry.version_by_alias(names["model"], "Champion")
-    assert champion.version == 2
+    assert champion.version == 2 and served(names["endpoint"])["version"] == "2"
     assert champion.tags["champion_replaced"] == champion.tags["previous_champion"] == "1"
     assert champion.tags["champion_by"] == current_user()  # who ran the job; the approver is in the reason
     assert "approved by grace@example.com" in champion.tags["champion_reason"]
     assert registry.get_version(names["model"], 1).tags["replaced_by"] == "2"
 
-
-def test_a_new_version_without_a_deployment_job_parameter_names_it():
-    bundle = _bundle("dev", "deploy_noparam")
-    with pytest.raises(JobFailed, match=r"No version of .*iris_model given: set the job parameter model_version"):
-        _run(bundle, "iris_model_deployment")
-
-
-def _predict_over_http(url: str, rows) -> list:
-    body = json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode()
-    request = urllib.request.Request(f"{url}/invocations", data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["predictions"]
-
-
-def test_the_endpoint_serves_the_champion_over_http_before_and_after_a_rollback(monkeypatch):
-    bundle = _bundle("dev", "deploy_serve", validation_mode="disabled")  # what is served, not evaluation, is tested
-    names = _names(bundle)
-    _run(bundle, "iris_feature_engineering")
-    run, _ = _train(bundle)  # version 1: Champion, and the endpoint is created for it
-    assert run.triggered[0].tasks["model_deployment"].values["serving_endpoint"] == names["endpoint"]
-    assert served(names["endpoint"])["version"] == "1"
-
-    # Version 2 from a more strongly regularised model, deployed by hand: its answers differ on some flowers.
-    settings = load_settings()
-    gentle = dataclasses.replace(settings, training=dataclasses.replace(
-        settings.training, hyperparameters={**settings.training.hyperparameters, "C": 0.05}))
-    trained = train(get_spark(), feature_store_client(), SPEC, gentle, raw_table=names["raw"],
-                    feature_table=names["features"], model_name=names["model"], experiment_name="/tests/iris-serving")
-    _run(bundle, "iris_model_deployment", job_parameters={"model_name": names["model"], "model_version": trained.version})
-    assert served(names["endpoint"])["version"] == trained.version == "2"
-
     rows = tables.read_table(get_spark(), names["features"]).toPandas()
     rows = rows[[c for c in rows.columns if c not in SPEC.feature_keys]]
     own = {v: list(mlflow.pyfunc.load_model(registry.model_uri(names["model"], v)).predict(rows)) for v in (1, 2)}
     assert own[1] != own[2]  # so the answers tell the versions apart
-
     with running(names["endpoint"]) as url:
         assert _predict_over_http(url, rows) == own[2]
         # What the QueryEndpoint notebook does: a few rows of a table, the columns the served model takes.
@@ -127,8 +111,14 @@ def test_the_endpoint_serves_the_champion_over_http_before_and_after_a_rollback(
         sent, answers = query_rows(get_spark(), names["endpoint"], names["features"], 3)
         assert len(sent) == 3 and answers == list(mlflow.pyfunc.load_model(registry.model_uri(names["model"], 2))
                                                   .predict(sent))
+
     _run(bundle, "rollback_model", job_parameters={"model_name": names["model"], "reason": "v2 misclassifies"})
     assert registry.version_by_alias(names["model"], "Champion").version == 1
-    assert served(names["endpoint"])["version"] == "1"
+    assert served(names["endpoint"])["version"] == "1"  # pointed back before the alias moved
     with running(names["endpoint"]) as url:
         assert _predict_over_http(url, rows) == own[1]
+
+
+def test_a_deployment_job_run_without_a_version_names_the_parameter():
+    with pytest.raises(JobFailed, match=r"No version of .*iris_model given: set the job parameter model_version"):
+        _run(_bundle("dev", "deploy_noparam"), "iris_model_deployment")
