@@ -111,8 +111,8 @@ FE_RAW_MODEL_PATH = "data/feature_store/raw_model"
 
 
 def evaluation_model_uri(model_uri: str) -> str:
-    """The URI of the model that predicts from feature columns, for `mlflow.models.evaluate` on a
-    holdout that already has its features: the raw model inside a FeatureEngineeringClient package
+    """The URI of the model that predicts from feature columns, for validation on a holdout that
+    already has its features: the raw model inside a FeatureEngineeringClient package
     (whose wrapper would look the features up again, by keys the holdout does not carry), or the
     model itself when it was logged locally."""
     pyfunc = mlflow.models.get_model_info(model_uri).flavors.get("python_function", {})

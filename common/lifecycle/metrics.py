@@ -1,5 +1,5 @@
-"""Holdout metrics and plots for each problem type, named as mlflow.models.evaluate names them so
-that validation thresholds can use either."""
+"""Holdout metrics and plots for each problem type. The metrics are named as mlflow.models.evaluate
+names them, and are what training logs, what validation compares and what its thresholds may name."""
 
 from __future__ import annotations
 
@@ -15,8 +15,13 @@ HEADLINE = {
     "multiclass": ("accuracy_score", "f1_score"),
     "regression": ("root_mean_squared_error", "mean_absolute_error", "r2_score"),
 }
-# mlflow.models.evaluate's model_type for each problem.
-EVALUATOR_TYPE = {"binary": "classifier", "multiclass": "classifier", "regression": "regressor"}
+# holdout_metrics' names for each problem: what a validation threshold may name.
+HOLDOUT_METRICS = {
+    "binary": ("roc_auc", "precision_recall_auc", "f1_score", "precision_score", "recall_score", "accuracy_score",
+               "log_loss"),
+    "multiclass": ("accuracy_score", "f1_score", "precision_score", "recall_score", "roc_auc", "log_loss"),
+    "regression": ("root_mean_squared_error", "mean_absolute_error", "r2_score"),
+}
 
 
 def headline(spec: ModelSpec, metrics: dict[str, float], baseline: dict[str, float]) -> str:
@@ -57,9 +62,14 @@ def holdout_metrics(spec: ModelSpec, model, X: pd.DataFrame, y: pd.Series) -> di
             "accuracy_score": float(m.accuracy_score(y, predicted)),
             "log_loss": float(m.log_loss(y, proba[:, 1])),
         }
+    # Averaged over the classes (macro), not weighted by their size, which a dominant class would make
+    # look good; ROC AUC one class against the rest, as mlflow.models.evaluate does.
     return {
         "accuracy_score": float(m.accuracy_score(y, predicted)),
         "f1_score": float(m.f1_score(y, predicted, average="macro")),
+        "precision_score": float(m.precision_score(y, predicted, average="macro", zero_division=0)),
+        "recall_score": float(m.recall_score(y, predicted, average="macro", zero_division=0)),
+        "roc_auc": float(m.roc_auc_score(y, proba, average="macro", multi_class="ovr", labels=model.classes_)),
         "log_loss": float(m.log_loss(y, proba, labels=model.classes_)),
     }
 

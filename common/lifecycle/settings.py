@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from common.config import ConfigError, config_files, file_that_sets, load_config
-from common.lifecycle.metrics import monitored_metrics
+from common.lifecycle.metrics import HOLDOUT_METRICS, monitored_metrics
 from common.lifecycle.spec import ModelSpec
 from common.suggest import did_you_mean
 
@@ -58,8 +58,8 @@ def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, varian
                         layers: tuple[Path, ...] = ()) -> S:
     """`cls` (ModelSettings or a project's subclass) from `config_file`, its variant and any further
     `layers` (e.g. a model's and a country's file), checked: the holdout is a fraction, every
-    hyperparameter is one the model factory knows, and every monitoring limit names a metric that
-    monitoring measures. An error names the file that set the key."""
+    hyperparameter is one the model factory knows, every validation threshold names a holdout metric
+    and every monitoring limit a metric that monitoring measures. An error names the file that set the key."""
     settings = load_config(cls, config_file, variant or None, layers)
     files = config_files(config_file, variant or None, layers)
     if not 0 < settings.holdout_fraction < 1:
@@ -73,6 +73,13 @@ def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, varian
             where = file_that_sets(files, f"training.hyperparameters.{name}")
             raise ConfigError(f"{where}: unknown {spec.library} parameter "
                               f"'training.hyperparameters.{name}'{hint}")
+    holdout = HOLDOUT_METRICS[spec.problem]
+    for name in settings.validation.thresholds:
+        if name not in holdout:
+            hint = did_you_mean(name, holdout, "; did you mean '{}'?")
+            where = file_that_sets(files, f"validation.thresholds.{name}")
+            raise ConfigError(f"{where}: 'validation.thresholds.{name}' is no holdout metric{hint} (validation "
+                              f"compares {', '.join(holdout)})")
     measured = monitored_metrics(spec)
     for bound in ("minimum", "maximum"):
         for name in getattr(settings.monitoring, bound):

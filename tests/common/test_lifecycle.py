@@ -15,7 +15,7 @@ from common import registry, tables
 from common.config import ConfigError
 from common.lifecycle.deployment import deploy
 from common.lifecycle.inference import batch_inference
-from common.lifecycle.metrics import monitored_metrics
+from common.lifecycle.metrics import HOLDOUT_METRICS, monitored_metrics
 from common.lifecycle.monitoring import monitor
 from common.lifecycle.settings import (
     ModelSettings,
@@ -101,8 +101,12 @@ def test_each_problem_type_trains_validates_deploys_and_scores(spark, fe, projec
     headline = {"binary": "roc_auc", "multiclass": "accuracy_score", "regression": "r2_score"}[problem]
     assert trained.metrics[headline] > 0.8
 
+    assert set(trained.metrics) == set(HOLDOUT_METRICS[problem])  # what a validation threshold may name
+
     outcome = validate(spark, fe, spec, settings, model_name=model_name, version=trained.version, **common)
     assert outcome.status == "PASSED" and outcome.candidate_metrics[headline] > 0.8
+    # Validation measured the registered version as training measured the model, on the same holdout.
+    assert outcome.candidate_metrics[headline] == round(trained.metrics[headline], 4)
     assert deploy(model_name, trained.version).promoted
 
     predictions = f"{project}.predictions_{problem}"

@@ -17,6 +17,9 @@ def test_project_settings_load_and_the_quick_variant_overrides_one_key():
      r"unknown LightGBM parameter 'training.hyperparameters.num_leafs'; did you mean 'num_leaves'\?"),
     ("churn_rate_gap: 0.1", "churn_rate_gapp: 0.1",
      r"'monitoring.maximum.churn_rate_gapp' is no metric that monitoring measures; did you mean 'churn_rate_gap'\?"),
+    ("    roc_auc:\n", "    roc_aucc:\n",
+     r"'validation.thresholds.roc_aucc' is no holdout metric; did you mean 'roc_auc'\? \(validation compares "
+     r"roc_auc, precision_recall_auc, f1_score"),
 ])
 def test_misspelt_names_name_file_and_key(tmp_path, old, new, message):
     config = tmp_path / "project.yml"

@@ -46,6 +46,8 @@ def test_country_over_model_over_project_key_by_key(config):
     ("validation:\n  thresholds:\n    roc_auc: {min_absolute_chnage: 0.01}\n",
      r"unknown key 'validation.thresholds.roc_auc.min_absolute_chnage'"),
     ("monitoring:\n  minimum: {acuracy: 0.5}\n", r"'monitoring.minimum.acuracy' is no metric that monitoring measures"),
+    ("validation:\n  thresholds:\n    r2_score: {threshold: 0.1}\n",
+     r"'validation.thresholds.r2_score' is no holdout metric.*compares accuracy_score, f1_score"),
 ])
 def test_a_mistake_in_a_country_file_names_that_file(config, text, message):
     country = config / "countries" / "fr.yml"
