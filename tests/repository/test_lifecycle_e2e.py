@@ -118,8 +118,8 @@ def _browser():
 @pytest.mark.e2e
 @_browser()
 def test_the_mlflow_ui_shows_every_project_s_champion_in_a_real_browser(first_run, tmp_path):
-    """./mlops ui's server over the lifecycle's store, looked at in headless Chromium; the screenshots
-    stay in this test's folder."""
+    """./mlops ui's server over the lifecycle's store, looked at in headless Chromium; the screenshot
+    stays in this test's folder."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -151,9 +151,6 @@ def test_the_mlflow_ui_shows_every_project_s_champion_in_a_real_browser(first_ru
                 start = lines.index(name) + 1
                 row = lines[start:next((i for i in range(start, len(lines)) if lines[i].startswith("dev.")), None)]
                 assert "@ Champion" in row, (name, row)
-            browser.get(f"{url}/#/models/{IRIS_MODEL}")
-            WebDriverWait(browser, 60).until(lambda b: "Champion" in b.find_element(By.TAG_NAME, "body").text)
-            browser.save_screenshot(str(tmp_path / "iris-model.png"))
         finally:
             browser.quit()
     assert (tmp_path / "registered-models.png").stat().st_size > 10_000
