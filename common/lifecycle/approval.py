@@ -36,6 +36,9 @@ def approval_required(value: str) -> bool:
 def check_approval(model_name: str, version: str, *, required: bool, task_key: str = APPROVAL_TASK) -> ApprovalOutcome:
     """Pass a version on (recording an automatic approval when none is required), or stop with
     what to do: which tag to set on which version, and where to run the job again from."""
+    if not task_key.strip():
+        raise ValueError("The approval task's name (its parameter task_name, {{task.name}} in the bundle) is empty: "
+                         "it names the tag an approval sets")
     model_version = registry.get_version(model_name, version)
     version = str(model_version.version)
     if not required:

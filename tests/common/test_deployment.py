@@ -146,6 +146,12 @@ def test_the_approval_parameter_is_true_or_false(value, required):
     assert approval_required(value) is required
 
 
+def test_an_empty_approval_task_name_is_named_and_records_nothing(versions):
+    with pytest.raises(ValueError, match=r"The approval task's name \(its parameter task_name"):
+        check_approval(versions, "1", required=False, task_key=" ")
+    assert "approval_automatic" not in _tags(versions, 1)
+
+
 def test_any_other_approval_parameter_is_named():
     with pytest.raises(ValueError, match="The parameter approval_required must be true or false, not 'yes'"):
         approval_required("yes")
