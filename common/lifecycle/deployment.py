@@ -1,7 +1,8 @@
 """Promote a validated model version to Champion, or roll the Champion back to the one before it.
 Aliases only; a failed validation moves none. A served model's endpoint is pointed at the new
-Champion first, and the alias moves only once it serves it (common/lifecycle/serving.py). Every change of Champion is recorded as tags on both
-versions: who, when, which version replaced which, and why (see `_record_change`)."""
+Champion first, and the alias moves only once it serves it (common/lifecycle/serving.py). Every
+change of Champion is recorded as tags on both versions: who, when, which version replaced which,
+and why (see `_record_change`)."""
 
 from __future__ import annotations
 

@@ -27,16 +27,17 @@ def serve_version(model_name: str, version: str, endpoint: str) -> str:
     return done
 
 
-def query_rows(spark, endpoint: str, input_table: str, rows: int = 5):
-    """Send `rows` rows of `input_table` to the endpoint, only the columns that the model version it
-    serves takes; returns the rows sent (pandas) and the predictions."""
+def query_rows(spark, endpoint: str, input_table: str, rows: int | str = 5):
+    """Send `rows` rows of `input_table` to the endpoint (the notebook passes its widget's text), only
+    the columns that the model version it serves takes; returns the rows sent (pandas) and the predictions."""
     import mlflow
 
     from common import tables
 
     check_endpoint_name(endpoint)
-    if rows < 1:
-        raise ValueError(f"rows must be at least 1, not {rows}")
+    if not str(rows).strip().isdigit() or int(rows) < 1:
+        raise ValueError(f"rows must be a whole number of at least 1, not {rows!r}")
+    rows = int(rows)
     model_name, version = runtime.served_model(endpoint)
     signature = mlflow.models.get_model_info(registry.model_uri(model_name, version)).signature
     columns = signature.inputs.input_names() if signature else []

@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-
 CONNECTION_TAG = "deployment_job_id"
 
 
@@ -32,6 +29,9 @@ _collected: list[Trigger] | None = None  # None while no local task runs: nothin
 
 def connect(model_name: str, job_id: str) -> None:
     """Connect the registered model (created here if new: the bundle creates it on a workspace)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     client = MlflowClient()
     try:
         client.get_registered_model(model_name)
@@ -41,6 +41,10 @@ def connect(model_name: str, job_id: str) -> None:
 
 
 def connected_job(model_name: str) -> str | None:
+    # MLflow is imported on use: the runner imports this module, and ./mlops validate needs no MLflow.
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     try:
         tags = MlflowClient().get_registered_model(model_name).tags
     except MlflowException:

@@ -32,7 +32,7 @@ dbutils.widgets.text("rows", "5", "How many rows")
 from common.lifecycle.serving import query_rows
 
 sent, predictions = query_rows(spark, dbutils.widgets.get("endpoint"), dbutils.widgets.get("input_table"),
-                               int(dbutils.widgets.get("rows")))
+                               dbutils.widgets.get("rows"))
 sent["prediction"] = predictions
 dbutils.jobs.taskValues.set("predictions", list(predictions))
 display(sent)

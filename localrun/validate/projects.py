@@ -1,7 +1,7 @@
 """Layer 3a, the projects' rules: every folder under projects/ has a job tagged `project: <name>`
-for each lifecycle stage (common.projects.STAGES) and a deployment job, and declares a registered model and an
-experiment in its own resources files; a project's jobs carry its name, and a `project:` tag
-names an existing project.
+for each lifecycle stage (common.projects.STAGES) and a deployment job, and declares a registered
+model and an experiment in its own resources files; a project's jobs carry its name, and a
+`project:` tag names an existing project.
 """
 
 from __future__ import annotations

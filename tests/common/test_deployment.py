@@ -183,8 +183,9 @@ def test_a_served_model_s_endpoint_follows_each_promotion_and_rollback(versions)
 def test_querying_an_endpoint_names_what_is_wrong(versions, monkeypatch):
     with pytest.raises(LookupError, match=r"No local serving endpoint 'nowhere' \(endpoints: "):
         query_rows(None, "nowhere", "any.table.name")
-    with pytest.raises(ValueError, match="rows must be at least 1, not 0"):
-        query_rows(None, "nowhere", "any.table.name", 0)
+    for rows in (0, "five", ""):
+        with pytest.raises(ValueError, match=f"rows must be a whole number of at least 1, not {rows!r}"):
+            query_rows(None, "nowhere", "any.table.name", rows)
     endpoint = versions.replace(".", "-")
     deploy(versions, "1", serving_endpoint=endpoint)
     monkeypatch.setenv("MLOPS_SERVING_URL", "http://127.0.0.1:9")  # nothing listens there

@@ -119,6 +119,10 @@ def test_prod_promotes_only_approved_versions_the_endpoint_follows_and_serves_th
         assert _predict_over_http(url, rows) == own[1]
 
 
-def test_a_deployment_job_run_without_a_version_names_the_parameter():
+def test_a_deployment_job_run_without_a_version_or_with_a_short_model_name_names_the_parameter():
+    bundle = _bundle("dev", "deploy_noparam")
     with pytest.raises(JobFailed, match=r"No version of .*iris_model given: set the job parameter model_version"):
-        _run(_bundle("dev", "deploy_noparam"), "iris_model_deployment")
+        _run(bundle, "iris_model_deployment")
+    with pytest.raises(JobFailed, match=r"Registered model name 'iris_model' is not a Unity Catalog name"):
+        _run(bundle, "iris_model_deployment", job_parameters={"model_name": "iris_model", "model_version": "1"})
+    assert registry.list_models("deploy_noparam", bundle.resources["schemas"]["iris"]["name"]) == []  # nothing made
