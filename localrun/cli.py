@@ -7,6 +7,7 @@
     rollback MODEL_NAME --reason TEXT [-t TARGET]
     approve MODEL_NAME VERSION
     serve ENDPOINT [--host H] [--port P]
+    ui [--host H] [--port P]
     package MODEL_NAME [--output DIR] [--alias Champion]
     new-project NAME
 
@@ -124,6 +125,13 @@ def approve(args: argparse.Namespace) -> int:
     return 0
 
 
+def ui(args: argparse.Namespace) -> int:
+    """The MLflow UI over the local store and registry (localrun/ui.py)."""
+    from localrun.ui import ui as run_ui
+
+    return run_ui(args.host, args.port)
+
+
 def serve(args: argparse.Namespace) -> int:
     """Answer HTTP requests for the model version a local serving endpoint serves (localrun/serving.py)."""
     from localrun.serving import serve as run_server
@@ -213,6 +221,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--output", help="the context's folder (default: <lakehouse>/docker/<model>-v<version>)")
     sub.add_argument("--alias", default="Champion", help="the alias of the version to package (default: Champion)")
     sub.set_defaults(func=package)
+    sub = commands.add_parser("ui", help="the MLflow UI over the local store and registry",
+                              description="the MLflow UI over the local store and registry (mlflow server)")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=5000)
+    sub.set_defaults(func=ui)
     sub = commands.add_parser("serve", help="serve a local serving endpoint's model version over HTTP",
                               description="serve a local serving endpoint's model version over HTTP (MLflow's "
                                           "scoring server: POST /invocations)")

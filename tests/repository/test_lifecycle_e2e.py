@@ -1,7 +1,7 @@
 """End to end: README's main command, `mlops lifecycle`, on Sail, in a process of its own, for every
-project (and one the scaffold adds); then iris's again in a new process (a rerun on the tables and
-registry the first left: MERGEs, a second version, an audited promotion). test_lifecycle_jvm_e2e.py runs iris
-on classic Spark, the second engine.
+project (and one the scaffold adds); the MLflow UI over what it left, in headless Chromium; then
+iris's again in a new process (a rerun on the tables and registry the first left: MERGEs, a second
+version, an audited promotion). test_lifecycle_jvm_e2e.py runs iris on classic Spark, the second engine.
 
 What it leaves behind is read back without Spark (the `deltalake` package and the MLflow client),
 so the assertions do not share the code under test.
@@ -19,6 +19,7 @@ from common.local.identity import local_user
 from conftest import ROOT
 from localrun.bundle import load_bundle
 from localrun.scaffold import new_project
+from localrun.ui import running as ui_running
 from tests.localrun.test_scaffold_e2e import NAME, repository_copy
 
 # What the dev target names the schema and the model: development mode prefixes them per user.
@@ -29,6 +30,7 @@ TELCO_ROWS = 7043
 IRIS = f"dev.{_DEV['schemas']['iris']['name']}"
 IRIS_MODEL = f"{IRIS}.{_DEV['registered_models']['iris_model']['name']}"
 FLOWERS = 150
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 def _mlops(engine: str, lakehouse, *args: str, cwd=ROOT) -> str:
@@ -86,17 +88,77 @@ def _check_first_run(output: str, lakehouse) -> None:
     assert float(champion.tags["validation_roc_auc"]) > 0.75
 
 
-@pytest.mark.e2e
-def test_lifecycle_runs_every_job_and_a_rerun_duplicates_nothing(tmp_path):
-    repo, lakehouse = repository_copy(tmp_path / "repo"), tmp_path / "lakehouse"
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """README's main command in a copy of the repository with a scaffolded project: its output and lakehouse."""
+    folder = tmp_path_factory.mktemp("lifecycle")
+    repo, lakehouse = repository_copy(folder / "repo"), folder / "lakehouse"
     new_project(NAME, repo)
-    output = _mlops("sail", lakehouse, "lifecycle", cwd=repo)
+    return _mlops("sail", lakehouse, "lifecycle", cwd=repo), lakehouse, repo
+
+
+@pytest.mark.e2e
+def test_lifecycle_runs_every_job_of_every_project(first_run):
+    output, lakehouse, _ = first_run
     _check_first_run(output, lakehouse)
     _every_model_registered(output, lakehouse)
     prefix = _DEV["schemas"]["churn"]["name"].removesuffix("churn")  # dev_<you>_
     generated = _models_table(output)[f"dev.{prefix}{NAME}.{prefix}{NAME}_model"]
     assert generated[0] == NAME and generated[3:5] == ["Challenger,", "Champion"] and generated[-1] == "500"
 
+
+def _browser():
+    """Debian's Chromium and its driver, when there; .ci/run installs them and sets MLOPS_REQUIRE_BROWSER=1,
+    making their absence a failure."""
+    ready = all(os.path.exists(p) for p in (CHROMIUM, CHROMEDRIVER)) or os.environ.get("MLOPS_REQUIRE_BROWSER") == "1"
+    reason = f"the browser test needs {CHROMIUM} and {CHROMEDRIVER} (Debian: chromium, chromium-driver)"
+    return pytest.mark.skipif(not ready, reason=reason)
+
+
+@pytest.mark.e2e
+@_browser()
+def test_the_mlflow_ui_shows_every_project_s_champion_in_a_real_browser(first_run, tmp_path):
+    """./mlops ui's server over the lifecycle's store, looked at in headless Chromium; the screenshot
+    stays in this test's folder."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _, lakehouse, _ = first_run
+    names = sorted(f"dev.{m['schema_name']}.{m['name']}" for m in _DEV["registered_models"].values())
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1600,1000", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    with ui_running(lakehouse) as url:
+        browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        try:
+            browser.get(f"{url}/#/models")
+
+            def every_model_listed(b):
+                text = b.find_element(By.TAG_NAME, "body").text
+                return text if all(n in text for n in names) else None
+
+            page = WebDriverWait(browser, 90).until(every_model_listed)
+            for close in reversed(browser.find_elements(By.CSS_SELECTOR, "button[aria-label='Close']")):
+                close.click()  # the UI's what's-new dialog, then its assistant panel: not what the picture is of
+            browser.save_screenshot(str(tmp_path / "registered-models.png"))
+            lines = page.splitlines()
+            for name in names:  # each model's row (its lines up to the next model's name) names its Champion
+                start = lines.index(name) + 1
+                row = lines[start:next((i for i in range(start, len(lines)) if lines[i].startswith("dev.")), None)]
+                assert "@ Champion" in row, (name, row)
+        finally:
+            browser.quit()
+    assert (tmp_path / "registered-models.png").stat().st_size > 10_000
+
+
+@pytest.mark.e2e
+def test_a_rerun_in_a_new_process_duplicates_nothing_and_records_its_promotion(first_run):
+    _, lakehouse, repo = first_run
     # A second run in a new process (iris, the quickest) finds every table again. Its retrained
     # model clears the absolute threshold, the only one iris sets, so it replaces the Champion, and
     # the promotion is recorded on both versions.
