@@ -33,11 +33,14 @@ def headline(spec: ModelSpec, metrics: dict[str, float], baseline: dict[str, flo
 def monitored_metrics(spec: ModelSpec) -> list[str]:
     """What monitoring (monitoring.py) measures for this model, and so what its limits may name."""
     if spec.problem == "binary":
-        return ["accuracy", "precision", "recall", "f1_score", f"predicted_{spec.label}_rate",
-                f"observed_{spec.label}_rate", f"{spec.label}_rate_gap"]
-    if spec.problem == "multiclass":
-        return ["accuracy"]
-    return ["root_mean_squared_error", "mean_absolute_error"]
+        quality = ["accuracy", "precision", "recall", "f1_score", f"predicted_{spec.label}_rate",
+                   f"observed_{spec.label}_rate", f"{spec.label}_rate_gap"]
+    elif spec.problem == "multiclass":
+        quality = ["accuracy"]
+    else:
+        quality = ["root_mean_squared_error", "mean_absolute_error"]
+    # The share of feature columns whose distribution drifted from the training rows (reports.py).
+    return [*quality, "drift_share"]
 
 
 def holdout_metrics(spec: ModelSpec, model, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:

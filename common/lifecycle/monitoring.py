@@ -1,8 +1,11 @@
 """Monitor the Champion: compare its predictions with the outcomes once they are known.
 
-The quality metrics of the model's problem type are computed in Spark, appended to a monitoring
-table, and checked against the project's limits (settings `monitoring.minimum` / `.maximum`); a
-miss asks for a retrain, which the monitoring job's condition task acts on.
+The quality metrics of the model's problem type are computed in Spark on every labelled row. Given
+the feature table, an Evidently report (common/lifecycle/reports.py) compares a sample of the
+scored rows, with their features, to the version's training rows: the share of drifted columns and
+which ones. Both are appended to a monitoring table and checked against the project's limits
+(settings `monitoring.minimum` / `.maximum`, `drift_share` among them); a miss asks for a retrain,
+which the monitoring job's condition task acts on.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from dataclasses import dataclass, field
 from pyspark.sql import functions as F
 
 from common import tables
+from common.lifecycle import reports
 from common.lifecycle.settings import Monitoring
 from common.lifecycle.spec import ModelSpec
+from common.lifecycle.training_set import feature_lookups
 
 
 @dataclass
@@ -24,6 +29,7 @@ class MonitoringResult:
     metrics: dict[str, float]
     retrain: bool
     reasons: list[str] = field(default_factory=list)
+    report: reports.ReportSummary | None = None
 
 
 def quality_metrics(spec: ModelSpec, labelled) -> dict[str, float]:
@@ -61,13 +67,17 @@ def check_limits(spec: ModelSpec, metrics: dict[str, float], limits: Monitoring)
     if spec.problem == "binary":
         values[f"{spec.label}_rate_gap"] = abs(metrics[f"predicted_{spec.label}_rate"]
                                                - metrics[f"observed_{spec.label}_rate"])
-    reasons = [f"{name} {values[name]:.3f} < {limit}" for name, limit in limits.minimum.items() if values[name] < limit]
+    # A limit on a figure not measured this time (drift_share without a report) is not checked.
+    reasons = [f"{name} {values[name]:.3f} < {limit}" for name, limit in limits.minimum.items()
+               if name in values and values[name] < limit]
     return reasons + [f"{name} {values[name]:.3f} > {limit}" for name, limit in limits.maximum.items()
-                      if values[name] > limit]
+                      if name in values and values[name] > limit]
 
 
 def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: str, labels_table: str,
-            monitoring_table: str) -> MonitoringResult:
+            monitoring_table: str, fe=None, feature_table: str = "", experiment_name: str = "") -> MonitoringResult:
+    """Check the latest Champion's predictions against the outcomes known so far; with `fe`,
+    `feature_table` and `experiment_name`, also report drift and quality against its training rows."""
     keys = spec.prediction_keys
     predictions = tables.read_table(spark, predictions_table, non_empty=True,
                                     columns=[*keys, "prediction", "model_name", "model_version"])
@@ -82,12 +92,29 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
         raise tables.TableContentError(
             f"No prediction in {predictions_table} has a known outcome in {labels_table}: nothing to monitor yet")
     metrics = {k: round(v, 4) for k, v in quality_metrics(spec, labelled).items()}
-    reasons = check_limits(spec, metrics, limits)
-    result = MonitoringResult(latest.name, str(latest.version), rows, metrics, bool(reasons), reasons)
+    summary = None
+    if feature_table:
+        summary = reports.report(spec, latest.name, str(latest.version),
+                                 _with_features(spec, fe, labelled, rows, feature_table), experiment_name)
+    reasons = check_limits(spec, {**metrics, **({"drift_share": summary.drift_share} if summary else {})}, limits)
+    result = MonitoringResult(latest.name, str(latest.version), rows, metrics, bool(reasons), reasons, summary)
     history = spark.createDataFrame(
-        [(result.model_name, result.model_version, result.labelled_rows, *metrics.values(), result.retrain)],
+        [(result.model_name, result.model_version, result.labelled_rows, *metrics.values(),
+          summary.drift_share if summary else None, ", ".join(summary.drifted) if summary else None,
+          summary.uri if summary else None, result.retrain)],
         "model_name string, model_version string, labelled_rows long, "
-        + ", ".join(f"{name} double" for name in metrics) + ", retrain boolean",
+        + ", ".join(f"{name} double" for name in metrics)
+        + ", drift_share double, drifted_columns string, report string, retrain boolean",
     ).withColumn("checked_at", F.current_timestamp())
     tables.write_table(spark, history, monitoring_table, mode="append")
     return result
+
+
+def _with_features(spec: ModelSpec, fe, labelled, rows: int, feature_table: str):
+    """A sample of the labelled predictions (label, prediction) with the features each entity had
+    when it was scored, in pandas: the current side of the report."""
+    sample = labelled.sample(fraction=min(1.0, 2 * reports.REPORT_ROWS / rows), seed=0).limit(reports.REPORT_ROWS)
+    spine = sample.select(*spec.prediction_keys, spec.label, "prediction")
+    looked_up = fe.create_training_set(df=spine, feature_lookups=feature_lookups(spec, feature_table),
+                                       label=spec.label, exclude_columns=[spec.timestamp])
+    return looked_up.load_df().toPandas()

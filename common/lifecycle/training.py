@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import mlflow
 
 from common import registry, runtime
+from common.lifecycle import reports
 from common.lifecycle.metrics import holdout_metrics, log_plots
 from common.lifecycle.settings import ModelSettings
 from common.lifecycle.spec import ModelSpec
@@ -54,6 +55,7 @@ def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str
         baseline = holdout_metrics(spec, baseline_model(spec).fit(X, y), holdout[features], holdout[spec.label])
         mlflow.log_metrics({**metrics, **{f"baseline_{k}": v for k, v in baseline.items()}})
         log_plots(spec, model, holdout[features], holdout[spec.label])
+        reports.log_reference(reports.reference_rows(spec, model, train_rows, features, settings.seed))
         info = fe.log_model(
             model=model,
             artifact_path="model",
