@@ -113,7 +113,9 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
 def _with_features(spec: ModelSpec, fe, labelled, rows: int, feature_table: str):
     """A sample of the labelled predictions (label, prediction) with the features each entity had
     when it was scored, in pandas: the current side of the report."""
-    sample = labelled.sample(fraction=min(1.0, 2 * reports.REPORT_ROWS / rows), seed=0).limit(reports.REPORT_ROWS)
+    # A sample of about REPORT_ROWS rows from all of them: a limit would take the first rows the
+    # engine returns, say the earliest cut-offs, and make unchanged data look drifted.
+    sample = labelled.sample(fraction=min(1.0, reports.REPORT_ROWS / rows), seed=0)
     spine = sample.select(*spec.prediction_keys, spec.label, "prediction")
     looked_up = fe.create_training_set(df=spine, feature_lookups=feature_lookups(spec, feature_table),
                                        label=spec.label, exclude_columns=[spec.timestamp])
