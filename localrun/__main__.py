@@ -4,4 +4,6 @@ import sys
 
 from localrun.cli import main
 
-sys.exit(main())
+# Guarded: a process that the lifecycle starts (the report worker) imports this module again.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -43,6 +43,12 @@ def monitored_metrics(spec: ModelSpec) -> list[str]:
     return [*quality, "drift_share"]
 
 
+# Evidently's drift methods for numeric columns (every feature column is numeric), which a project's
+# `monitoring.drift.method` may name; tests check that Evidently still knows each of them.
+DRIFT_METHODS = ("ks", "wasserstein", "psi", "jensenshannon", "kl_div", "hellinger", "anderson",
+                 "cramer_von_mises", "ed", "es", "mannw", "empirical_mmd", "t_test")
+
+
 def holdout_metrics(spec: ModelSpec, model, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
     from sklearn import metrics as m
 

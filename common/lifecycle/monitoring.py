@@ -95,7 +95,8 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
     summary = None
     if feature_table:
         summary = reports.report(spec, latest.name, str(latest.version),
-                                 _with_features(spec, fe, labelled, rows, feature_table), experiment_name)
+                                 _with_features(spec, fe, labelled, rows, feature_table), experiment_name,
+                                 limits.drift)
     reasons = check_limits(spec, {**metrics, **({"drift_share": summary.drift_share} if summary else {})}, limits)
     result = MonitoringResult(latest.name, str(latest.version), rows, metrics, bool(reasons), reasons, summary)
     history = spark.createDataFrame(

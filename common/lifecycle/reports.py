@@ -5,14 +5,18 @@ drifted feature columns, each drifted column with its test, and the quality metr
 
 from __future__ import annotations
 
+import multiprocessing
 import tempfile
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import mlflow
 import pandas as pd
 
 from common import registry, runtime
+from common.lifecycle import evidently_report
+from common.lifecycle.evidently_report import ReportSummary
+from common.lifecycle.settings import Drift
 from common.lifecycle.spec import ModelSpec
 
 # The training rows (features, label, the model's prediction) that training logs with each version.
@@ -20,17 +24,8 @@ REFERENCE_ARTIFACT = "reference/training_rows.parquet"
 REPORT_ARTIFACT = "reports/monitoring_report.html"
 # Rows on each side of a report: enough for the drift tests, few enough to keep a report to seconds.
 REPORT_ROWS = 2000
-# Evidently's quality metrics, by the names monitoring uses.
-QUALITY_NAMES = {"Accuracy": "accuracy", "Precision": "precision", "Recall": "recall", "F1Score": "f1_score",
-                 "RMSE": "root_mean_squared_error", "MAE": "mean_absolute_error"}
-
-
-@dataclass
-class ReportSummary:
-    drift_share: float
-    drifted: dict[str, str] = field(default_factory=dict)  # column -> its test, e.g. "K-S p_value 0.001 < 0.05"
-    quality: dict[str, float] = field(default_factory=dict)
-    uri: str = ""  # where the HTML report is: runs:/<run id>/reports/monitoring_report.html
+# The process that makes reports, when start_worker was called; else they are made in this one.
+_worker: ProcessPoolExecutor | None = None
 
 
 def reference_rows(spec: ModelSpec, model, rows: pd.DataFrame, features: list[str], seed: int) -> pd.DataFrame:
@@ -59,56 +54,33 @@ def load_reference(model_name: str, version: str) -> pd.DataFrame | None:
     return pd.read_parquet(path)
 
 
-def build_report(spec: ModelSpec, reference: pd.DataFrame, current: pd.DataFrame):
-    """Evidently's data drift and quality presets, with their tests, of `current` against `reference`
-    (both: the features, the label and the prediction)."""
-    from evidently import BinaryClassification, DataDefinition, Dataset, MulticlassClassification, Regression, Report
-    from evidently.presets import ClassificationPreset, DataDriftPreset, RegressionPreset
-
-    features = [c for c in reference.columns if c not in (spec.label, "prediction")]
-    numerical = [c for c in features if pd.api.types.is_numeric_dtype(reference[c])
-                 and not pd.api.types.is_bool_dtype(reference[c])]
-    if spec.problem == "regression":
-        task, preset = {"regression": [Regression(target=spec.label, prediction="prediction")]}, RegressionPreset()
-    else:
-        kind = BinaryClassification if spec.problem == "binary" else MulticlassClassification
-        task, preset = {"classification": [kind(target=spec.label, prediction_labels="prediction")]}, ClassificationPreset()
-    definition = DataDefinition(numerical_columns=numerical, categorical_columns=[c for c in features if c not in numerical],
-                                **task)
-    report = Report([DataDriftPreset(columns=features), preset], include_tests=True)
-    return report.run(current_data=Dataset.from_pandas(_typed(spec, current[reference.columns]), data_definition=definition),
-                      reference_data=Dataset.from_pandas(_typed(spec, reference), data_definition=definition))
+def start_worker() -> None:
+    """Make later reports in a separate process that imports Evidently now, while this one goes on
+    (the local lifecycle starts it first: the import takes about 8 s of a core that is often idle)."""
+    global _worker
+    if _worker is None:
+        context = multiprocessing.get_context("spawn")
+        _worker = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        _worker.submit(evidently_report.load_evidently)
 
 
-def _typed(spec: ModelSpec, rows: pd.DataFrame) -> pd.DataFrame:
-    """Label and prediction as the same type on both sides: class numbers, or floats for a regressor."""
-    rows = rows.copy()
-    kind = "float64" if spec.problem == "regression" else "int64"
-    rows[[spec.label, "prediction"]] = rows[[spec.label, "prediction"]].astype(kind)
-    return rows
+def stop_worker() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.shutdown()
+        _worker = None
 
 
-def summarize(snapshot) -> ReportSummary:
-    """The headline figures of a report: drifted share, each drifted column with its test, quality."""
-    result = snapshot.dict()
-    values = {m["id"]: m["value"] for m in result["metrics"]}
-    summary = ReportSummary(drift_share=0.0)
-    for metric in result["metrics"]:
-        kind = metric["config"]["type"].rsplit(":", 1)[-1]
-        if kind == "DriftedColumnsCount":
-            summary.drift_share = round(float(metric["value"]["share"]), 4)
-        elif kind in QUALITY_NAMES and not isinstance(metric["value"], dict):
-            summary.quality[QUALITY_NAMES[kind]] = round(float(metric["value"]), 4)
-    for test in result["tests"]:
-        params = test["metric_config"]["params"]
-        if params["type"].endswith(":ValueDrift") and test["status"] == "FAIL":
-            score = float(values[test["metric_config"]["metric_id"]])
-            summary.drifted[params["column"]] = f"{params['method']} {score:.3g} (threshold {params['threshold']})"
-    return summary
+def _make_report(spec: ModelSpec, reference: pd.DataFrame, current: pd.DataFrame, drift: Drift,
+                 html_path: Path) -> ReportSummary:
+    args = (spec.problem, spec.label, reference, current, drift.method, drift.threshold, str(html_path))
+    if _worker is None:
+        return evidently_report.make_report(*args)
+    return _worker.submit(evidently_report.make_report, *args).result()
 
 
 def report(spec: ModelSpec, model_name: str, version: str, current: pd.DataFrame,
-           experiment_name: str) -> ReportSummary | None:
+           experiment_name: str, drift: Drift = Drift()) -> ReportSummary | None:
     """Compare the rows a version scored (with their outcomes) with its training rows; the HTML
     report goes to a run of the project's experiment. None when the version logged no training rows."""
     reference = load_reference(model_name, version)
@@ -120,15 +92,14 @@ def report(spec: ModelSpec, model_name: str, version: str, current: pd.DataFrame
     if missing:
         raise ValueError(f"The scored rows of {model_name} version {version} lack the columns {missing} its training "
                          "rows have: was the feature table changed since training?")
-    snapshot = build_report(spec, reference, current)
-    summary = summarize(snapshot)
-    runtime.set_experiment(experiment_name)
-    with mlflow.start_run(run_name=f"monitor {model_name} v{version}") as run, tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(REPORT_ARTIFACT).name
-        snapshot.save_html(str(path))
-        mlflow.log_artifact(str(path), str(Path(REPORT_ARTIFACT).parent))
-        mlflow.log_metrics({"drift_share": summary.drift_share, **summary.quality})
-        mlflow.set_tags({"model_name": model_name, "model_version": version,
-                         "drifted_columns": ", ".join(summary.drifted) or "none"})
+        summary = _make_report(spec, reference, current, drift, path)
+        runtime.set_experiment(experiment_name)
+        with mlflow.start_run(run_name=f"monitor {model_name} v{version}") as run:
+            mlflow.log_artifact(str(path), str(Path(REPORT_ARTIFACT).parent))
+            mlflow.log_metrics({"drift_share": summary.drift_share, **summary.quality})
+            mlflow.set_tags({"model_name": model_name, "model_version": version,
+                             "drifted_columns": ", ".join(summary.drifted) or "none"})
     summary.uri = f"runs:/{run.info.run_id}/{REPORT_ARTIFACT}"
     return summary

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from common.config import ConfigError, config_files, file_that_sets, load_config
-from common.lifecycle.metrics import HOLDOUT_METRICS, monitored_metrics
+from common.lifecycle.metrics import DRIFT_METHODS, HOLDOUT_METRICS, monitored_metrics
 from common.lifecycle.spec import ModelSpec
 from common.suggest import did_you_mean
 
@@ -34,12 +34,23 @@ class Validation:
 
 
 @dataclass
+class Drift:
+    """How the report tests each feature column for drift: an Evidently drift method for numeric
+    columns (metrics.DRIFT_METHODS) and the score that counts as drifted. Empty and 0: Evidently
+    picks both per column (K-S below 1000 rows, normed Wasserstein distance 0.1 above)."""
+
+    method: str = ""
+    threshold: float = 0.0
+
+
+@dataclass
 class Monitoring:
     """Limits on the Champion's quality once outcomes are known; a miss calls for a retrain.
     Metric names as common/lifecycle/monitoring.py measures them (metrics.monitored_metrics)."""
 
     minimum: dict[str, float] = field(default_factory=dict)
     maximum: dict[str, float] = field(default_factory=dict)
+    drift: Drift = field(default_factory=Drift)
 
 
 @dataclass
@@ -88,4 +99,13 @@ def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, varian
                 where = file_that_sets(files, f"monitoring.{bound}.{name}")
                 raise ConfigError(f"{where}: 'monitoring.{bound}.{name}' is no metric that monitoring "
                                   f"measures{hint} (it measures {', '.join(measured)})")
+    drift = settings.monitoring.drift
+    if drift.method and drift.method not in DRIFT_METHODS:
+        hint = did_you_mean(drift.method, DRIFT_METHODS, "; did you mean '{}'?")
+        raise ConfigError(f"{file_that_sets(files, 'monitoring.drift.method')}: 'monitoring.drift.method' "
+                          f"{drift.method!r} is no drift method for numeric columns{hint} "
+                          f"(Evidently's are {', '.join(DRIFT_METHODS)})")
+    if drift.threshold < 0:
+        raise ConfigError(f"{file_that_sets(files, 'monitoring.drift.threshold')}: 'monitoring.drift.threshold' "
+                          f"must be a positive score (0: the method's own), not {drift.threshold}")
     return settings
