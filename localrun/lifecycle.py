@@ -69,7 +69,7 @@ def _run_lines(run: JobRun) -> list[str]:
     return lines
 
 
-COLUMNS = ("project", "model", "version", "aliases", "headline metric", "rows scored")
+COLUMNS = ("project", "model", "version", "aliases", "headline metric", "rows scored", "drift share")
 
 
 def models_table(runs: dict[str, list[JobRun]]) -> list[str]:
@@ -89,10 +89,15 @@ def models_table(runs: dict[str, list[JobRun]]) -> list[str]:
                 row["headline metric"] = values["headline"]
             elif "rows_scored" in values:
                 row["rows scored"] = str(values["rows_scored"])
+            elif "drift_share" in values:
+                row["drift share"] = str(values["drift_share"])
+                row["report"] = values.get("report_file", "")
     table = [[row.get(c, "-") for c in COLUMNS] for row in rows.values()]
     widths = [max(len(c), *(len(r[i]) for r in table)) if table else len(c) for i, c in enumerate(COLUMNS)]
     line = "  ".join("{:<%d}" % w for w in widths)
-    return [line.format(*r).rstrip() for r in (COLUMNS, ["-" * w for w in widths], *table)]
+    reports = [f"  {row['model']}: {row['report']}" for row in rows.values() if row.get("report")]
+    return [line.format(*r).rstrip() for r in (COLUMNS, ["-" * w for w in widths], *table)] + (
+        ["", "Drift and quality reports (open in a browser):", *reports] if reports else [])
 
 
 def _task_values(job_runs: list[JobRun]):

@@ -1,14 +1,17 @@
-"""`./mlops ui`: the MLflow UI over the local store: experiments, runs and their artifacts, and the
-registry (models, versions, aliases, tags). It is MLflow's own tracking server, `mlflow server`,
-pointed at the lakehouse's sqlite store; a run's artifacts are read where the run logged them."""
+"""`./mlops ui`: the MLflow UI over the local store: experiments, runs and their artifacts (the
+drift and quality reports among them), and the registry (models, versions, aliases, tags). It is
+MLflow's own tracking server app, served by uvicorn over the lakehouse's sqlite store; a run's
+artifacts are read where the run logged them."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,20 +20,29 @@ from common import runtime
 from common.env import lakehouse_dir
 
 
-def server_command(store: str, lakehouse: Path, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", store, "--registry-store-uri", store,
-            # Experiments keep their own artifact folders; this is only where a new one without would write.
-            "--default-artifact-root", (lakehouse / "mlartifacts").as_uri(),
-            "--host", host, "--port", str(port), "--workers", "1"]
+def server_command(store: str, lakehouse: Path, host: str, port: int) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of the server. `mlflow server` would run the same: it sets these
+    variables and starts uvicorn on MLflow's app in a second process. Started directly, MLflow is
+    imported once, not twice: the UI answers in about 8 s instead of 20 on 2 cores. The store needs
+    no migration first: every job creates it up to date (common/local/mlflow_store.py)."""
+    from mlflow.server.constants import ARTIFACT_ROOT_ENV_VAR, BACKEND_STORE_URI_ENV_VAR, REGISTRY_STORE_URI_ENV_VAR
+
+    env = {**os.environ, BACKEND_STORE_URI_ENV_VAR: store, REGISTRY_STORE_URI_ENV_VAR: store,
+           # Experiments keep their own artifact folders; this is only where a new one without would write.
+           ARTIFACT_ROOT_ENV_VAR: (lakehouse / "mlartifacts").as_uri(),
+           "_MLFLOW_SGI_NAME": "uvicorn", "_MLFLOW_SERVER_BOOT_ID": uuid.uuid4().hex}
+    command = [sys.executable, "-m", "uvicorn", "--host", host, "--port", str(port), "--workers", "1",
+               "--log-level", "warning", "mlflow.server.fastapi_app:app"]
+    return command, env
 
 
 def ui(host: str = "127.0.0.1", port: int = 5000) -> int:
     """Serve the UI until interrupted; returns the server's exit code."""
     runtime.configure_mlflow()  # creates the store on first use, as every job does
-    command = server_command(runtime.mlflow_tracking_uri(), lakehouse_dir(), host, port)
+    command, env = server_command(runtime.mlflow_tracking_uri(), lakehouse_dir(), host, port)
     print(f"MLflow UI of {runtime.mlflow_tracking_uri()} at http://{host}:{port} ; Ctrl-C stops it", flush=True)
     try:
-        return subprocess.run(command, check=False).returncode
+        return subprocess.run(command, check=False, env=env).returncode
     except KeyboardInterrupt:
         return 0
 
@@ -43,8 +55,8 @@ def running(lakehouse: Path, host: str = "127.0.0.1", timeout: float = 120) -> I
         probe.bind((host, 0))
         port = probe.getsockname()[1]
     url = f"http://{host}:{port}"
-    command = server_command(f"sqlite:///{lakehouse / 'mlflow.db'}", lakehouse, host, port)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command, env = server_command(f"sqlite:///{lakehouse / 'mlflow.db'}", lakehouse, host, port)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + timeout
         while True:

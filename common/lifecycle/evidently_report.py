@@ -21,13 +21,15 @@ class ReportSummary:
     drifted: dict[str, str] = field(default_factory=dict)  # column -> its test, e.g. "K-S p_value 0.001 (threshold 0.05)"
     quality: dict[str, float] = field(default_factory=dict)
     uri: str = ""  # where the HTML report is: runs:/<run id>/reports/monitoring_report.html
+    location: str = ""  # the same file in the artifact store (locally a file:// URI a browser opens)
 
 
 def build_report(problem: str, label: str, reference: pd.DataFrame, current: pd.DataFrame,
-                 method: str = "", threshold: float = 0.0):
+                 method: str = "", threshold: float = 0.0, drift_share: float | None = None):
     """Evidently's data drift and quality presets, with their tests, of `current` against `reference`
     (both: the features, the label and the prediction). `method` and `threshold` choose the columns'
-    drift test; empty, Evidently picks it per column."""
+    drift test (empty: Evidently picks it per column); above `drift_share` of drifted columns the
+    report says the dataset drifted (default: Evidently's 0.5)."""
     from evidently import BinaryClassification, DataDefinition, Dataset, MulticlassClassification, Regression, Report
     from evidently.presets import ClassificationPreset, DataDriftPreset, RegressionPreset
 
@@ -41,7 +43,8 @@ def build_report(problem: str, label: str, reference: pd.DataFrame, current: pd.
         task, preset = {"classification": [kind(target=label, prediction_labels="prediction")]}, ClassificationPreset()
     definition = DataDefinition(numerical_columns=numerical, categorical_columns=[c for c in features if c not in numerical],
                                 **task)
-    drift = DataDriftPreset(columns=features, method=method or None, threshold=threshold or None)
+    drift = DataDriftPreset(columns=features, method=method or None, threshold=threshold or None,
+                            **({"drift_share": drift_share} if drift_share is not None else {}))
     report = Report([drift, preset], include_tests=True)
     with _no_unshown_column_widgets():
         return report.run(
@@ -91,9 +94,9 @@ def summarize(snapshot) -> ReportSummary:
 
 
 def make_report(problem: str, label: str, reference: pd.DataFrame, current: pd.DataFrame, method: str,
-                threshold: float, html_path: str) -> ReportSummary:
+                threshold: float, drift_share: float | None, html_path: str) -> ReportSummary:
     """Build the report, save it as HTML at `html_path` and return its headline figures."""
-    snapshot = build_report(problem, label, reference, current, method, threshold)
+    snapshot = build_report(problem, label, reference, current, method, threshold, drift_share)
     snapshot.save_html(html_path)
     return summarize(snapshot)
 

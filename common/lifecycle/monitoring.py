@@ -78,6 +78,9 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
             monitoring_table: str, fe=None, feature_table: str = "", experiment_name: str = "") -> MonitoringResult:
     """Check the latest Champion's predictions against the outcomes known so far; with `fe`,
     `feature_table` and `experiment_name`, also report drift and quality against its training rows."""
+    if feature_table and not experiment_name:
+        raise ValueError(f"A drift report on {feature_table} needs the MLflow experiment to log it to: "
+                         "set the parameter 'experiment_name'")
     keys = spec.prediction_keys
     predictions = tables.read_table(spark, predictions_table, non_empty=True,
                                     columns=[*keys, "prediction", "model_name", "model_version"])
@@ -96,16 +99,19 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
     if feature_table:
         summary = reports.report(spec, latest.name, str(latest.version),
                                  _with_features(spec, fe, labelled, rows, feature_table), experiment_name,
-                                 limits.drift)
+                                 limits.drift, limits.maximum.get("drift_share"))
     reasons = check_limits(spec, {**metrics, **({"drift_share": summary.drift_share} if summary else {})}, limits)
+    if summary and summary.drifted:  # a drift reason names the columns
+        reasons = [f"{r} ({', '.join(summary.drifted)})" if r.startswith("drift_share") else r for r in reasons]
     result = MonitoringResult(latest.name, str(latest.version), rows, metrics, bool(reasons), reasons, summary)
     history = spark.createDataFrame(
         [(result.model_name, result.model_version, result.labelled_rows, *metrics.values(),
-          summary.drift_share if summary else None, ", ".join(summary.drifted) if summary else None,
+          summary.drift_share if summary else None, summary.drifted if summary else None,
           summary.uri if summary else None, result.retrain)],
         "model_name string, model_version string, labelled_rows long, "
         + ", ".join(f"{name} double" for name in metrics)
-        + ", drift_share double, drifted_columns string, report string, retrain boolean",
+        # drifted_columns: each drifted column with its test, e.g. {"tenure": "K-S p_value 0.001 (threshold 0.05)"}
+        + ", drift_share double, drifted_columns map<string, string>, report string, retrain boolean",
     ).withColumn("checked_at", F.current_timestamp())
     tables.write_table(spark, history, monitoring_table, mode="append")
     return result

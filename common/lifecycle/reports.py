@@ -72,17 +72,19 @@ def stop_worker() -> None:
 
 
 def _make_report(spec: ModelSpec, reference: pd.DataFrame, current: pd.DataFrame, drift: Drift,
-                 html_path: Path) -> ReportSummary:
-    args = (spec.problem, spec.label, reference, current, drift.method, drift.threshold, str(html_path))
+                 drift_share: float | None, html_path: Path) -> ReportSummary:
+    args = (spec.problem, spec.label, reference, current, drift.method, drift.threshold, drift_share, str(html_path))
     if _worker is None:
         return evidently_report.make_report(*args)
     return _worker.submit(evidently_report.make_report, *args).result()
 
 
-def report(spec: ModelSpec, model_name: str, version: str, current: pd.DataFrame,
-           experiment_name: str, drift: Drift = Drift()) -> ReportSummary | None:
+def report(spec: ModelSpec, model_name: str, version: str, current: pd.DataFrame, experiment_name: str,
+           drift: Drift = Drift(), drift_share: float | None = None) -> ReportSummary | None:
     """Compare the rows a version scored (with their outcomes) with its training rows; the HTML
-    report goes to a run of the project's experiment. None when the version logged no training rows."""
+    report goes to a run of the project's experiment. `drift_share`, the project's limit, is the
+    share of drifted columns the report calls dataset drift. None when the version logged no
+    training rows."""
     reference = load_reference(model_name, version)
     if reference is None:
         return None
@@ -94,7 +96,7 @@ def report(spec: ModelSpec, model_name: str, version: str, current: pd.DataFrame
                          "rows have: was the feature table changed since training?")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(REPORT_ARTIFACT).name
-        summary = _make_report(spec, reference, current, drift, path)
+        summary = _make_report(spec, reference, current, drift, drift_share, path)
         runtime.set_experiment(experiment_name)
         with mlflow.start_run(run_name=f"monitor {model_name} v{version}") as run:
             mlflow.log_artifact(str(path), str(Path(REPORT_ARTIFACT).parent))
@@ -102,4 +104,5 @@ def report(spec: ModelSpec, model_name: str, version: str, current: pd.DataFrame
             mlflow.set_tags({"model_name": model_name, "model_version": version,
                              "drifted_columns": ", ".join(summary.drifted) or "none"})
     summary.uri = f"runs:/{run.info.run_id}/{REPORT_ARTIFACT}"
+    summary.location = f"{run.info.artifact_uri}/{REPORT_ARTIFACT}"
     return summary

@@ -57,6 +57,7 @@ if result.report:
     dbutils.jobs.taskValues.set("drift_share", result.report.drift_share)
     dbutils.jobs.taskValues.set("drifted_columns", ", ".join(result.report.drifted) or "none")
     dbutils.jobs.taskValues.set("report", result.report.uri)
+    dbutils.jobs.taskValues.set("report_file", result.report.location)
 dbutils.jobs.taskValues.set("retrain", "true" if result.retrain else "false")
 print(f"{result.model_name} v{result.model_version} on {result.labelled_rows} labelled rows: {result.metrics}; "
       + (f"retrain: {'; '.join(result.reasons)}" if result.retrain else "within thresholds"))

@@ -78,7 +78,10 @@ def test_the_models_table_has_a_row_per_model_from_what_its_tasks_reported():
     ]
     scoring = _job("score_all", each=dict())
     scoring.tasks["each"].children = [TaskRun("score[de]", "ok", values={"model_name": "m_de", "rows_scored": 40})]
-    table = models_table({"clv": [training, scoring]})
-    assert table[0].split() == ["project", "model", "version", "aliases", "headline", "metric", "rows", "scored"]
-    assert table[2].split() == ["clv", "m_de", "2", "Challenger", "roc_auc", "0.81", "40"]
-    assert table[3].split() == ["clv", "m_fr", "1", "-", "roc_auc", "0.79", "-"]
+    monitoring = _job("monitor_one", check={"model_name": "m_de", "drift_share": 0.25, "report_file": "file:///r.html"})
+    table = models_table({"clv": [training, scoring, monitoring]})
+    assert table[0].split() == ["project", "model", "version", "aliases", "headline", "metric", "rows", "scored",
+                                "drift", "share"]
+    assert table[2].split() == ["clv", "m_de", "2", "Challenger", "roc_auc", "0.81", "40", "0.25"]
+    assert table[3].split() == ["clv", "m_fr", "1", "-", "roc_auc", "0.79", "-", "-"]
+    assert table[-2:] == ["Drift and quality reports (open in a browser):", "  m_de: file:///r.html"]

@@ -65,8 +65,12 @@ def _every_model_registered(output: str, lakehouse) -> None:
     for model in _DEV["registered_models"].values():
         project, name = project_of[model["schema_name"]], f"dev.{model['schema_name']}.{model['name']}"
         assert name in rows, (name, list(rows))
-        assert rows[name][0] == project and "Challenger," in rows[name] and int(rows[name][-1]) > 0
+        assert rows[name][0] == project and "Challenger," in rows[name] and int(rows[name][-2]) > 0
         assert str(registry.get_model_version_by_alias(name, "Champion").version) == "1"
+        # Monitoring's report on its scored rows: unchanged data, so no retraining for drift.
+        assert 0 <= float(rows[name][-1]) <= 0.5, (name, rows[name])
+        report = output[output.index("Drift and quality reports"):].split(f"  {name}: ", 1)[1].split()[0]
+        assert report.startswith("file://") and os.path.getsize(report.removeprefix("file://")) > 100_000, report
 
 
 def _check_first_run(output: str, lakehouse) -> None:
@@ -87,6 +91,11 @@ def _check_first_run(output: str, lakehouse) -> None:
     assert champion.tags["validation_status"] == "PASSED"
     assert float(champion.tags["validation_roc_auc"]) > 0.75
 
+    history = _table(lakehouse, f"{SCHEMA}.monitoring_metrics")
+    assert len(history) == 1 and history.drift_share[0] == 0.0 and len(history.drifted_columns[0]) == 0
+    run = _registry(lakehouse).get_run(history.report[0].split("/")[1])
+    assert run.data.tags["model_name"] == MODEL and run.data.metrics["drift_share"] == 0.0
+
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
@@ -104,7 +113,7 @@ def test_lifecycle_runs_every_job_of_every_project(first_run):
     _every_model_registered(output, lakehouse)
     prefix = _DEV["schemas"]["churn"]["name"].removesuffix("churn")  # dev_<you>_
     generated = _models_table(output)[f"dev.{prefix}{NAME}.{prefix}{NAME}_model"]
-    assert generated[0] == NAME and generated[3:5] == ["Challenger,", "Champion"] and generated[-1] == "500"
+    assert generated[0] == NAME and generated[3:5] == ["Challenger,", "Champion"] and generated[-2] == "500"
 
 
 def _browser():
@@ -117,9 +126,10 @@ def _browser():
 
 @pytest.mark.e2e
 @_browser()
-def test_the_mlflow_ui_shows_every_project_s_champion_in_a_real_browser(first_run, tmp_path):
-    """./mlops ui's server over the lifecycle's store, looked at in headless Chromium; the screenshot
-    stays in this test's folder."""
+def test_the_mlflow_ui_shows_every_champion_and_a_drift_report_in_a_real_browser(first_run, tmp_path):
+    """./mlops ui's server over the lifecycle's store, looked at in headless Chromium: the registered
+    models page, then iris's monitoring run with its Evidently report. The screenshots stay in this
+    test's folder."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -127,33 +137,54 @@ def test_the_mlflow_ui_shows_every_project_s_champion_in_a_real_browser(first_ru
 
     _, lakehouse, _ = first_run
     names = sorted(f"dev.{m['schema_name']}.{m['name']}" for m in _DEV["registered_models"].values())
+    registry = _registry(lakehouse)
+    report_run = registry.search_runs([e.experiment_id for e in registry.search_experiments()],
+                                      f"tags.model_name = '{IRIS_MODEL}' and attributes.run_name LIKE 'monitor %'")[0]
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--window-size=1600,1000", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(flag)
+
+    def text_once(wanted):
+        """A wait condition: the page's text, once `wanted(text)` holds."""
+        return lambda b: (lambda text: text if wanted(text) else None)(b.find_element(By.TAG_NAME, "body").text)
+
+    def close_panels(b):
+        for close in reversed(b.find_elements(By.CSS_SELECTOR, "button[aria-label='Close']")):
+            close.click()  # the UI's what's-new dialog, then its assistant panel: not what the pictures are of
+
     with ui_running(lakehouse) as url:
         browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         try:
             browser.get(f"{url}/#/models")
-
-            def every_model_listed(b):
-                text = b.find_element(By.TAG_NAME, "body").text
-                return text if all(n in text for n in names) else None
-
-            page = WebDriverWait(browser, 90).until(every_model_listed)
-            for close in reversed(browser.find_elements(By.CSS_SELECTOR, "button[aria-label='Close']")):
-                close.click()  # the UI's what's-new dialog, then its assistant panel: not what the picture is of
+            page = WebDriverWait(browser, 90).until(text_once(lambda text: all(n in text for n in names)))
+            close_panels(browser)
             browser.save_screenshot(str(tmp_path / "registered-models.png"))
             lines = page.splitlines()
             for name in names:  # each model's row (its lines up to the next model's name) names its Champion
                 start = lines.index(name) + 1
                 row = lines[start:next((i for i in range(start, len(lines)) if lines[i].startswith("dev.")), None)]
                 assert "@ Champion" in row, (name, row)
+
+            # The report, as the run's artifact page shows it (in a frame of its own).
+            browser.get(f"{url}/#/experiments/{report_run.info.experiment_id}/runs/{report_run.info.run_id}"
+                        "/artifacts/reports/monitoring_report.html")
+            frame = WebDriverWait(browser, 90).until(lambda b: b.find_elements(By.TAG_NAME, "iframe"))[0]
+            close_panels(browser)
+            browser.switch_to.frame(frame)
+            report = WebDriverWait(browser, 60).until(text_once(lambda text: "Data Drift Summary" in text))
+            browser.switch_to.default_content()
+            browser.save_screenshot(str(tmp_path / "drift-report.png"))
         finally:
             browser.quit()
-    assert (tmp_path / "registered-models.png").stat().st_size > 10_000
+    # Its drift table: a row per feature of iris with its test, none drifted.
+    assert "Drift is detected for 0.0% of columns (0 out of 6)." in report
+    for feature in ("sepal_length", "sepal_width", "petal_length", "petal_width", "petal_area", "petal_elongation"):
+        assert f"{feature} num" in report and "K-S p_value" in report, feature
+    for picture in ("registered-models.png", "drift-report.png"):
+        assert (tmp_path / picture).stat().st_size > 10_000
 
 
 @pytest.mark.e2e

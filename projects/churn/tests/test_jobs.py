@@ -110,11 +110,12 @@ def test_inference_job_without_a_champion_names_the_model(spark, catalog):
 
 @pytest.fixture
 def sample_variants():
-    """Thresholds for the small generated sample: one calm variant, one that misses accuracy."""
+    """Limits for the small generated sample: one calm variant, and one that watches drift alone."""
     lenient = "validation:\n  thresholds:\n    roc_auc: {threshold: 0.5}\n    f1_score: {threshold: 0.1}\n"
     files = {
         "test_calm": lenient + "monitoring: {minimum: {accuracy: 0.5, f1_score: 0.1}, maximum: {churn_rate_gap: 0.5}}\n",
-        "test_strict": lenient + "monitoring: {minimum: {accuracy: 0.999}}\n",
+        "test_drift": lenient + "monitoring:\n  minimum: {accuracy: 0.0, f1_score: 0.0}\n"
+                                "  maximum: {churn_rate_gap: 1.0, drift_share: 0.1}\n",
     }
     for name, text in files.items():
         (VARIANTS / f"{name}.yml").write_text(text)
@@ -123,19 +124,58 @@ def sample_variants():
         (VARIANTS / f"{name}.yml").unlink()
 
 
-def test_monitoring_retrains_through_its_condition_only_when_a_threshold_is_missed(spark, catalog, sample_variants):
-    _land_sample(spark, catalog)
+def test_monitoring_retrains_on_planted_drift_or_a_quality_drop_and_not_on_unchanged_data(spark, catalog,
+                                                                                          sample_variants):
+    raw = _land_sample(spark, catalog)
+    original = tables.read_table(spark, raw).toPandas()
     _run(catalog, "churn_feature_engineering", only_task="compute_features")
     # Validation is not what this tests: disabled, the deployment job that each new version starts
     # promotes it.
     unvalidated = {"validation_mode": "disabled"}
     _run(catalog, "churn_model_training", unvalidated, job_parameters={"variant": "test_calm"})
     _run(catalog, "churn_batch_inference")
-    calm = _run(catalog, "churn_monitoring", unvalidated, job_parameters={"variant": "test_calm"})
-    assert calm.tasks["needs_retraining"].outcome == "false"
-    assert calm.tasks["retrain"].status == "excluded"
-    strict = _run(catalog, "churn_monitoring", unvalidated, job_parameters={"variant": "test_strict"})
-    assert strict.tasks["needs_retraining"].outcome == "true"
-    assert strict.tasks["retrain"].status == "ok"
-    assert registry.get_version(_model(catalog), 2)  # the training job ran again
-    assert tables.read_table(spark, f"{_ns(catalog)}.monitoring_metrics").count() == 2
+
+    def monitoring(variant):
+        run = _run(catalog, "churn_monitoring", unvalidated, job_parameters={"variant": variant})
+        return run.tasks["check_metrics"].values, run.tasks["needs_retraining"].outcome, run.tasks["retrain"].status
+
+    # Unchanged data: the report finds no drift, and nothing retrains.
+    calm, outcome, retrain = monitoring("test_drift")
+    assert (calm["drift_share"], calm["drifted_columns"], outcome, retrain) == (0.0, "none", "false", "excluded")
+    assert calm["report_file"].startswith("file://") and calm["report"].startswith("runs:/")
+
+    # Drift planted in the scored rows: the customers' charges treble.
+    tables.write_table(spark, spark.createDataFrame(original.assign(
+        monthly_charges=original.monthly_charges * 3, total_charges=original.total_charges * 3)), raw)
+    _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    _run(catalog, "churn_batch_inference")
+    drifted, outcome, retrain = monitoring("test_drift")
+    assert set(drifted["drifted_columns"].split(", ")) == {"monthly_charges", "total_charges", "average_monthly_charge"}
+    assert drifted["drift_share"] == round(3 / 17, 4) and (outcome, retrain) == ("true", "ok")
+    assert registry.get_version(_model(catalog), 2)  # the retraining job ran, and its version is Champion
+
+    # The same rows scored by the retrained version: its training rows had trebled charges too.
+    _run(catalog, "churn_batch_inference")
+    assert monitoring("test_calm")[1:] == ("false", "excluded")
+    # A quality drop: every outcome turns out the opposite of what the model learnt to expect.
+    flipped = tables.read_table(spark, raw).toPandas()
+    flipped["churn"] = flipped.churn.map({"Yes": "No", "No": "Yes"})
+    tables.write_table(spark, spark.createDataFrame(flipped), raw)
+    dropped, outcome, retrain = monitoring("test_calm")
+    assert dropped["metrics"]["accuracy"] < 0.5 < calm["metrics"]["accuracy"] and dropped["drift_share"] == 0.0
+    assert (outcome, retrain) == ("true", "ok")
+    assert registry.get_version(_model(catalog), 3)
+
+    history = tables.read_table(spark, f"{_ns(catalog)}.monitoring_metrics").orderBy("checked_at").collect()
+    assert [r.retrain for r in history] == [False, True, False, True]
+    assert history[1].drifted_columns["monthly_charges"].startswith("K-S p_value")
+    assert history[0].drifted_columns == {} and history[1].report == drifted["report"]
+
+
+def test_monitoring_with_a_report_but_no_experiment_names_the_parameter(spark, catalog):
+    bundle = _bundle(catalog)
+    task = bundle.jobs["churn_monitoring"]["tasks"][0]["notebook_task"]["base_parameters"]
+    task["experiment_name"] = ""
+    with pytest.raises(JobFailed, match=r"needs the MLflow experiment to log it to: set the parameter 'experiment_name'"):
+        run_job(bundle, "churn_monitoring", only_task="check_metrics", out=open("/dev/null", "w"))
+    assert not tables.table_exists(spark, f"{_ns(catalog)}.monitoring_metrics")
