@@ -33,6 +33,8 @@ def reference_rows(spec: ModelSpec, model, rows: pd.DataFrame, features: list[st
     sample = rows.sample(n=min(len(rows), REPORT_ROWS), random_state=seed) if len(rows) else rows
     reference = sample[[*features, spec.label]].reset_index(drop=True)
     reference["prediction"] = model.predict(reference[features])
+    # Rows from classic Spark's toPandas carry its query metrics in attrs, which parquet cannot store.
+    reference.attrs = {}
     return reference
 
 
@@ -49,7 +51,7 @@ def load_reference(model_name: str, version: str) -> pd.DataFrame | None:
     runtime.configure_mlflow()
     try:
         path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=REFERENCE_ARTIFACT)
-    except Exception:  # noqa: BLE001 - any store says "not there" its own way
+    except Exception:  # any store says "not there" its own way
         return None
     return pd.read_parquet(path)
 

@@ -11,7 +11,7 @@ from common.config import ConfigError
 from common.lifecycle import reports
 from common.lifecycle.evidently_report import build_report, summarize
 from common.lifecycle.metrics import DRIFT_METHODS
-from common.lifecycle.settings import Drift, ModelSettings, load_model_settings
+from common.lifecycle.settings import ModelSettings, load_model_settings
 from common.lifecycle.spec import ModelSpec
 
 SPEC = ModelSpec(keys=("entity_id",), timestamp="observed_at", label="target", problem="binary",
