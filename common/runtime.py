@@ -152,6 +152,23 @@ def query_serving_endpoint(endpoint: str, records: list[dict]) -> list:
     return serving.query(endpoint, records)
 
 
+def has_quality_monitors() -> bool:
+    """Whether predictions tables have quality monitors (Lakehouse Monitoring, a bundle resource):
+    on a workspace. A laptop has none; the Evidently report stands in for their figures."""
+    return is_databricks()
+
+
+def quality_monitor_figures(spark, table_name: str, model_id_col: str, model_version: str, columns: list[str]):
+    """On a workspace: refresh the quality monitor of `table_name`, wait for it, and return the
+    latest window's figures of `model_version` (common.quality_monitors.MonitorFigures). None locally."""
+    if not has_quality_monitors():
+        return None
+    from common import quality_monitors
+
+    monitor = quality_monitors.refresh(workspace_client(), table_name)
+    return quality_monitors.latest_figures(spark, monitor, model_id_col, model_version, columns)
+
+
 def configure_mlflow() -> None:
     """Point MLflow at the workspace and Unity Catalog, or at the sqlite store in the lakehouse."""
     import mlflow

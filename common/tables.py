@@ -132,21 +132,29 @@ def _nullable(df):
     return df.unionByName(df.sparkSession.createDataFrame([], nullable))
 
 
-def merge_into(spark, df, name: str, keys: list[str]) -> None:
-    """Upsert rows by `keys`: a rerun with the same rows changes nothing and adds no row."""
+def merge_into(spark, df, name: str, keys: list[str], *, only_columns: bool = False) -> None:
+    """Upsert rows by `keys`: a rerun with the same rows changes nothing and adds no row. With
+    `only_columns`, only the columns of `df` are written: the table's other columns keep their
+    values on a matched row and are null on a new one (the table must exist)."""
     require_columns(df, keys, f"Rows for {name}")
     require_unique(df, keys, f"Rows for {name}")
     if not table_exists(spark, name):
+        if only_columns:
+            raise TableNotFoundError(f"Table {name} does not exist; create it before merging some of its columns")
         write_table(spark, df, name)
         return
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    if only_columns:
+        names = [f"`{c}`" for c in df.columns]
+        update = "UPDATE SET " + ", ".join(f"t.{c} = s.{c}" for c in names)
+        insert = f"INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + c for c in names)})"
+    else:
+        update, insert = "UPDATE SET *", "INSERT *"
     view = f"merge_source_{uuid.uuid4().hex[:12]}"
     df.createOrReplaceTempView(view)
     try:
-        on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
-        spark.sql(
-            f"MERGE INTO {sql_name(name)} t USING {view} s ON {on} "
-            "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
-        )
+        spark.sql(f"MERGE INTO {sql_name(name)} t USING {view} s ON {on} "
+                  f"WHEN MATCHED THEN {update} WHEN NOT MATCHED THEN {insert}")
     finally:
         spark.catalog.dropTempView(view)
 

@@ -14,6 +14,7 @@ classification and regression all fit.
     training.py      train: fit, log the run (params, metrics, plots, signature, pins), register
     validation.py    validate: run modes, thresholds, Champion comparison, the verdict as tags
     deployment.py    deploy: Champion alias for a version that did not fail validation
+    predictions.py   the predictions and baseline tables a quality monitor reads; outcomes into them
     inference.py     batch_inference: the Champion scores a table into a Delta table
     monitoring.py    monitor: the Champion's quality on known outcomes, its history, retrain or not
 """

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pyspark.sql import functions as F
 
 from common import registry, tables
+from common.lifecycle import predictions
 from common.lifecycle.spec import ModelSpec
 from common.lifecycle.training_set import segment_rows
 
@@ -23,7 +24,7 @@ def batch_inference(spark, fe, spec: ModelSpec, *, model_name: str, input_table:
                     output_table: str) -> InferenceResult:
     """Score every (keys, timestamp) row of the input table (of the model's segment); features come
     from the feature table the model was trained with. A rerun replaces a row's prediction instead
-    of adding one."""
+    of adding one, and keeps its known outcome (common/lifecycle/predictions.py)."""
     champion = registry.version_by_alias(model_name, registry.CHAMPION)
     if champion is None:
         raise LookupError(f"Registered model {model_name} has no {registry.CHAMPION} alias; train and deploy a model first")
@@ -32,12 +33,15 @@ def batch_inference(spark, fe, spec: ModelSpec, *, model_name: str, input_table:
     rows = segment_rows(spark, spec, input_table, keys)
     rows_scored = rows.count()
     scored = fe.score_batch(model_uri=registry.model_uri(model_name, version), df=rows)
-    predictions = scored.select(
-        *keys,
-        F.col("prediction").cast("double").alias("prediction"),
-        F.lit(model_name).alias("model_name"),
-        F.lit(version).alias("model_version"),
-        F.current_timestamp().alias("scored_at"),
+    typed = dict(predictions.columns(spec))
+    written = scored.select(
+        *[F.col(k).cast(typed[k]).alias(k) for k in keys],
+        F.col("prediction").cast(predictions.VALUE_TYPE).alias(predictions.PREDICTION),
+        F.lit(model_name).alias(predictions.MODEL_NAME),
+        F.lit(version).alias(predictions.MODEL_ID),
+        F.current_timestamp().alias(predictions.SCORED_AT),
     )
-    tables.merge_into(spark, predictions, output_table, keys)
+    # Every column but the outcome, which the monitoring job fills: a rerun keeps what it learnt.
+    predictions.ensure_table(spark, spec, output_table)
+    tables.merge_into(spark, written, output_table, keys, only_columns=True)
     return InferenceResult(model_name, version, rows_scored, tables.read_table(spark, output_table).count())

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import functions as F
 
-from common import tables
+from common import runtime, tables
+from common.lifecycle import predictions as table_layout
 from common.lifecycle import reports
 from common.lifecycle.settings import Monitoring
 from common.lifecycle.spec import ModelSpec
@@ -82,21 +83,28 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
         raise ValueError(f"A drift report on {feature_table} needs the MLflow experiment to log it to: "
                          "set the parameter 'experiment_name'")
     keys = spec.prediction_keys
-    predictions = tables.read_table(spark, predictions_table, non_empty=True,
-                                    columns=[*keys, "prediction", "model_name", "model_version"])
-    labels = tables.read_table(spark, labels_table, columns=[*keys, spec.label]).select(
-        *keys, spec.label_values(F.col(spec.label)).alias(spec.label))
+    # The outcomes known so far go into the predictions table first, where its quality monitor reads them.
+    tables.read_table(spark, predictions_table, non_empty=True)
+    table_layout.record_outcomes(spark, spec, predictions_table, labels_table)
+    predictions = tables.read_table(spark, predictions_table,
+                                    columns=[*keys, "prediction", "model_name", "model_version", table_layout.LABEL])
     # The latest Champion's predictions, with the outcomes known so far.
     latest = predictions.agg(F.max_by("model_version", "scored_at").alias("version"),
                              F.max_by("model_name", "scored_at").alias("name")).first()
-    labelled = predictions.filter(F.col("model_version") == latest.version).join(labels, on=keys)
+    labelled = predictions.filter((F.col("model_version") == latest.version) & F.col(table_layout.LABEL).isNotNull()
+                                  ).withColumnRenamed(table_layout.LABEL, spec.label)
     rows = labelled.count()
     if rows == 0:
         raise tables.TableContentError(
             f"No prediction in {predictions_table} has a known outcome in {labels_table}: nothing to monitor yet")
     metrics = {k: round(v, 4) for k, v in quality_metrics(spec, labelled).items()}
     summary = None
-    if feature_table:
+    # On a workspace the figures come from the table's quality monitor; locally Evidently's stand in.
+    figures = runtime.quality_monitor_figures(spark, predictions_table, table_layout.MODEL_ID, str(latest.version),
+                                              [table_layout.PREDICTION, table_layout.LABEL])
+    if figures is not None:
+        summary = reports.ReportSummary(figures.drift_share, figures.drifted, figures.quality, figures.uri)
+    elif feature_table:
         summary = reports.report(spec, latest.name, str(latest.version),
                                  _with_features(spec, fe, labelled, rows, feature_table), experiment_name,
                                  limits.drift, limits.maximum.get("drift_share"))

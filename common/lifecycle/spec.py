@@ -33,6 +33,9 @@ class ModelSpec:
         training (e.g. how an imbalanced label is handled), set on the run and the model version.
     headline: the holdout metric that sums the model up in reports (default: the problem's first
         of metrics.HEADLINE), e.g. macro "f1_score" where one class dominates.
+    key_types: Spark SQL types of the keys and the timestamp in the predictions table, where they
+        are not a string and a timestamp (e.g. {"customer_id": "bigint"}): a fresh target creates
+        that table before any row is scored (common/lifecycle/predictions.py).
     """
 
     keys: tuple[str, ...]
@@ -48,6 +51,7 @@ class ModelSpec:
     segment: Mapping[str, str] = field(default_factory=dict)
     training_notes: Callable[[dict, Any], dict[str, str]] | None = None
     headline: str = ""
+    key_types: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.problem not in PROBLEMS:

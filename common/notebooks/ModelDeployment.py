@@ -3,6 +3,7 @@
 # MAGIC # Model deployment
 # MAGIC Moves the `Champion` alias to the validated, approved version, recording who, when, why and
 # MAGIC which version it replaced. A failed validation moves no alias. The last task of a deployment job.
+# MAGIC On a workspace the new Champion's training rows become its quality monitor's baseline table.
 
 # COMMAND ----------
 
@@ -25,6 +26,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.getcwd(), "..", "..")))
 dbutils.widgets.text("model_name", "", "Registered model")
 dbutils.widgets.text("model_version", "", "Model version")
 dbutils.widgets.text("serving_endpoint", "", "Serving endpoint of the Champion (empty: not served)")
+dbutils.widgets.text("project", "", "Project (its folder under projects/; empty: no monitor baseline)")
 
 # COMMAND ----------
 
@@ -41,3 +43,13 @@ print(f"{outcome.model_name} version {outcome.version}: {'promoted' if outcome.p
 if outcome.endpoint:
     dbutils.jobs.taskValues.set("serving_endpoint", outcome.endpoint)
     print(f"Serving endpoint {outcome.endpoint}: {outcome.endpoint_change}, serves version {outcome.version}")
+
+if outcome.promoted and dbutils.widgets.get("project"):
+    from common.lifecycle.predictions import publish_baseline
+    from common.lifecycle.training import trained_variant
+    from common.projects import model_spec
+
+    spec = model_spec(dbutils.widgets.get("project"), trained_variant(outcome.model_name, outcome.version))
+    baseline = publish_baseline(spark, spec, outcome.model_name, outcome.version)
+    if baseline:
+        print(f"Baseline of its quality monitor: {baseline}")

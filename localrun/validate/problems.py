@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from localrun.bundle import Bundle
 
 _SINGULAR = {"jobs": "job", "registered_models": "registered model", "experiments": "experiment",
-             "model_serving_endpoints": "serving endpoint"}
+             "model_serving_endpoints": "serving endpoint", "quality_monitors": "quality monitor",
+             "job_runs": "job run"}
 
 
 @dataclass(frozen=True)

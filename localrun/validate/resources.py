@@ -1,6 +1,7 @@
-"""Layer 2: every target's resolved jobs, registered models, experiments and serving endpoints
-through the `databricks-bundles` resource classes (`Job.from_dict` and friends). When a class
-rejects a resource, the fields are re-checked one by one to name the innermost key at fault.
+"""Layer 2: every target's resolved jobs, registered models, experiments, serving endpoints, quality
+monitors and job runs through the `databricks-bundles` resource classes (`Job.from_dict` and
+friends). When a class rejects a resource, the fields are re-checked one by one to name the
+innermost key at fault.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ RESOURCE_CLASSES = {
     "registered_models": ("databricks.bundles.registered_models", "RegisteredModel"),
     "experiments": ("databricks.bundles.experiments", "MlflowExperiment"),
     "model_serving_endpoints": ("databricks.bundles.model_serving_endpoints", "ModelServingEndpoint"),
+    "quality_monitors": ("databricks.bundles.quality_monitors", "QualityMonitor"),
+    "job_runs": ("databricks.bundles.job_runs", "JobRun"),
 }
 
 # A value that the CLI leaves as a reference until deploy time, e.g. ${resources.jobs.train.id}.

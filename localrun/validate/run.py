@@ -13,6 +13,7 @@ from localrun.paths import display_path
 from localrun.validate.access import access_problems, missing_variable_problem
 from localrun.validate.files import BundleFile, Locator, as_dict, file_problem, read_files
 from localrun.validate.jobs import job_problems
+from localrun.validate.monitors import monitor_problems
 from localrun.validate.problems import Problem, Report, merge_problems, overlaps
 from localrun.validate.resources import class_problems
 from localrun.validate.schema import schema_problems
@@ -78,8 +79,8 @@ def _target_problems(root: Path, target: str, variables: dict[str, str] | None, 
             return problems
     located = Locator(bundle, {f.path: f for f in files})
     checks = [*class_problems(bundle, located), *job_problems(bundle, located)]
-    if target in report.bundles:
-        checks += access_problems(bundle, located)
+    if target in report.bundles:  # these compare resolved names: not on a configuration left unresolved
+        checks += [*access_problems(bundle, located), *monitor_problems(bundle, located)]
     for problem in checks:
         if not any(overlaps(problem, other) for other in static):
             problems.append(problem)

@@ -31,6 +31,9 @@ def test_monitor_the_champion_and_keep_a_history(spark, fe, shared, trained, sch
     first = monitor(spark, SPEC, Monitoring(minimum={"accuracy": 0.0, "f1_score": 0.0}, maximum={"churn_rate_gap": 1.0}),
                     predictions_table=predictions, labels_table=shared.raw, monitoring_table=history)
     assert (first.model_name, first.model_version, first.labelled_rows) == (trained.model_name, trained.version, 600)
+    # The outcomes are in the predictions table now, for its quality monitor; scoring again keeps them.
+    batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw, output_table=predictions)
+    assert tables.read_table(spark, predictions).where("label IS NOT NULL").count() == 600
     assert not first.retrain and 0.5 < first.metrics["accuracy"] <= 1
     strict = monitor(spark, SPEC, Monitoring(minimum={"accuracy": 0.999}), predictions_table=predictions,
                      labels_table=shared.raw, monitoring_table=history)
@@ -46,7 +49,7 @@ def test_nothing_to_monitor_is_named(spark, shared, schema):
                 monitoring_table=f"{schema}.monitoring")
     unrelated = spark.createDataFrame([("X1", "1")], "customer_id string, model_version string").selectExpr(
         "customer_id", "timestamp'2020-01-01 00:00:00' AS observed_at", "1.0 AS prediction",
-        "'m' AS model_name", "model_version", "current_timestamp() AS scored_at")
+        "CAST(NULL AS double) AS label", "'m' AS model_name", "model_version", "current_timestamp() AS scored_at")
     tables.write_table(spark, unrelated, f"{schema}.predictions")
     with pytest.raises(ValueError, match="has a known outcome .* nothing to monitor yet"):
         monitor(spark, SPEC, Monitoring(), predictions_table=f"{schema}.predictions", labels_table=shared.raw,
