@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from common.lifecycle import evidently_report
 from common.projects import lifecycle_jobs
 from common.suggest import did_you_mean
 from localrun.bundle import Bundle, BundleError
@@ -33,9 +34,7 @@ def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
     runs: dict[str, list[JobRun]] = {}
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    from common.lifecycle import reports  # MLflow's import, which the jobs need anyway
-
-    reports.start_worker()  # Evidently loads on the other core while the first jobs run
+    evidently_report.start_worker()  # Evidently loads on the other core while the first jobs run
     try:
         for project, job_keys in chosen.items():
             print(f"\n=== {project}: {' -> '.join(job_keys)} (target {bundle.target})", file=out)
@@ -43,7 +42,7 @@ def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
             runs[project] = [run_job(bundle, key, out=out) for key in job_keys]
             seconds[project] = time.perf_counter() - began
     finally:
-        reports.stop_worker()
+        evidently_report.stop_worker()
     print(summary(runs, seconds, time.perf_counter() - started), file=out)
     return runs
 

@@ -1,10 +1,12 @@
 """The Evidently part of a monitoring report, with no MLflow or Spark: the data drift and quality
 presets (with their tests) of scored rows against training rows, saved as HTML, and the headline
 figures read back from it. It imports only pandas until a report is made, so that a separate
-process can run it (reports.start_worker)."""
+process can run it (start_worker)."""
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -13,6 +15,10 @@ import pandas as pd
 # Evidently's quality metrics, by the names monitoring uses.
 QUALITY_NAMES = {"Accuracy": "accuracy", "Precision": "precision", "Recall": "recall", "F1Score": "f1_score",
                  "RMSE": "root_mean_squared_error", "MAE": "mean_absolute_error"}
+
+
+# The process that makes reports, once start_worker was called; until then they are made in this one.
+worker: ProcessPoolExecutor | None = None
 
 
 @dataclass
@@ -101,6 +107,21 @@ def make_report(problem: str, label: str, reference: pd.DataFrame, current: pd.D
     return summarize(snapshot)
 
 
-def load_evidently() -> None:
-    """Import Evidently (about 8 s): what a report worker does first, while its parent goes on."""
+def start_worker() -> None:
+    """Make later reports in a separate process that imports Evidently now, while this one goes on
+    (the local lifecycle starts it first: the import takes about 8 s of a core that is often idle)."""
+    global worker
+    if worker is None:
+        worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        worker.submit(_load_evidently)
+
+
+def stop_worker() -> None:
+    global worker
+    if worker is not None:
+        worker.shutdown()
+        worker = None
+
+
+def _load_evidently() -> None:
     import evidently  # noqa: F401

@@ -99,15 +99,16 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
             f"No prediction in {predictions_table} has a known outcome in {labels_table}: nothing to monitor yet")
     metrics = {k: round(v, 4) for k, v in quality_metrics(spec, labelled).items()}
     summary = None
-    # On a workspace the figures come from the table's quality monitor; locally Evidently's stand in.
-    figures = runtime.quality_monitor_figures(spark, predictions_table, table_layout.MODEL_ID, str(latest.version),
-                                              [table_layout.PREDICTION, table_layout.LABEL])
-    if figures is not None:
-        summary = reports.ReportSummary(figures.drift_share, figures.drifted, figures.quality, figures.uri)
-    elif feature_table:
+    if feature_table:
         summary = reports.report(spec, latest.name, str(latest.version),
                                  _with_features(spec, fe, labelled, rows, feature_table), experiment_name,
                                  limits.drift, limits.maximum.get("drift_share"))
+    # On a workspace the table's quality monitor adds its own drift tests (of prediction and label
+    # against the baseline table); on a laptop there is none, and the Evidently report stands alone.
+    figures = runtime.quality_monitor_figures(spark, predictions_table, table_layout.MODEL_ID, str(latest.version),
+                                              [table_layout.PREDICTION, table_layout.LABEL])
+    if figures is not None:
+        summary = _with_monitor_figures(summary, figures)
     reasons = check_limits(spec, {**metrics, **({"drift_share": summary.drift_share} if summary else {})}, limits)
     if summary and summary.drifted:  # a drift reason names the columns
         reasons = [f"{r} ({', '.join(summary.drifted)})" if r.startswith("drift_share") else r for r in reasons]
@@ -123,6 +124,15 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
     ).withColumn("checked_at", F.current_timestamp())
     tables.write_table(spark, history, monitoring_table, mode="append")
     return result
+
+
+def _with_monitor_figures(summary: reports.ReportSummary | None, figures) -> reports.ReportSummary:
+    """The Evidently report's figures with the quality monitor's drifted columns added (named as the
+    monitor's, e.g. "prediction (quality monitor)"); the monitor's alone when there is no report."""
+    if summary is None:
+        return reports.ReportSummary(figures.drift_share, figures.drifted, figures.quality, figures.uri)
+    summary.drifted.update({f"{column} (quality monitor)": test for column, test in figures.drifted.items()})
+    return summary
 
 
 def _with_features(spec: ModelSpec, fe, labelled, rows: int, feature_table: str):

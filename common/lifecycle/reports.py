@@ -5,9 +5,7 @@ drifted feature columns, each drifted column with its test, and the quality metr
 
 from __future__ import annotations
 
-import multiprocessing
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import mlflow
@@ -24,8 +22,6 @@ REFERENCE_ARTIFACT = "reference/training_rows.parquet"
 REPORT_ARTIFACT = "reports/monitoring_report.html"
 # Rows on each side of a report: enough for the drift tests, few enough to keep a report to seconds.
 REPORT_ROWS = 2000
-# The process that makes reports, when start_worker was called; else they are made in this one.
-_worker: ProcessPoolExecutor | None = None
 
 
 def reference_rows(spec: ModelSpec, model, rows: pd.DataFrame, features: list[str], seed: int) -> pd.DataFrame:
@@ -56,29 +52,12 @@ def load_reference(model_name: str, version: str) -> pd.DataFrame | None:
     return pd.read_parquet(path)
 
 
-def start_worker() -> None:
-    """Make later reports in a separate process that imports Evidently now, while this one goes on
-    (the local lifecycle starts it first: the import takes about 8 s of a core that is often idle)."""
-    global _worker
-    if _worker is None:
-        context = multiprocessing.get_context("spawn")
-        _worker = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        _worker.submit(evidently_report.load_evidently)
-
-
-def stop_worker() -> None:
-    global _worker
-    if _worker is not None:
-        _worker.shutdown()
-        _worker = None
-
-
 def _make_report(spec: ModelSpec, reference: pd.DataFrame, current: pd.DataFrame, drift: Drift,
                  drift_share: float | None, html_path: Path) -> ReportSummary:
     args = (spec.problem, spec.label, reference, current, drift.method, drift.threshold, drift_share, str(html_path))
-    if _worker is None:
+    if evidently_report.worker is None:
         return evidently_report.make_report(*args)
-    return _worker.submit(evidently_report.make_report, *args).result()
+    return evidently_report.worker.submit(evidently_report.make_report, *args).result()
 
 
 def report(spec: ModelSpec, model_name: str, version: str, current: pd.DataFrame, experiment_name: str,

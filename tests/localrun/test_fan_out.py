@@ -49,4 +49,4 @@ def test_a_fan_out_runs_the_job_per_item_and_the_table_has_a_row_per_model(tmp_p
     assert [it.children[0].parameters for it in iterations] == [{"variant": "a", "model_name": "dev.m_a"},
                                                                {"variant": "b", "model_name": "dev.m_b"}]
     rows = [line.split() for line in out.getvalue().splitlines()[-2:]]
-    assert rows == [["p", "dev.m_a", "1", "-", "auc-of-a", "-"], ["p", "dev.m_b", "1", "-", "auc-of-b", "-"]]
+    assert rows == [["p", "dev.m_a", "1", "-", "auc-of-a", "-", "-"], ["p", "dev.m_b", "1", "-", "auc-of-b", "-", "-"]]

@@ -55,3 +55,29 @@ def test_nothing_to_monitor_is_named(spark, shared, schema):
         monitor(spark, SPEC, Monitoring(), predictions_table=f"{schema}.predictions", labels_table=shared.raw,
                 monitoring_table=f"{schema}.monitoring")
     assert not tables.table_exists(spark, f"{schema}.monitoring")
+
+
+def test_on_a_workspace_the_quality_monitor_s_drifted_columns_join_the_report_s(spark, fe, shared, trained, schema,
+                                                                              monkeypatch):
+    from common import runtime
+    from common.quality_monitors import MonitorFigures
+
+    registry.set_alias(trained.model_name, "Champion", trained.version)
+    predictions = f"{schema}.predictions"
+    batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw, output_table=predictions)
+    asked = []
+
+    def monitor_figures(spark, table, model_id_col, version, columns):  # what the workspace's monitor would give
+        asked.append((table, model_id_col, version, columns))
+        return MonitorFigures(0.5, {"prediction": "ks_test p-value 0.001"}, {"accuracy": 0.8}, f"{schema}.drift")
+
+    monkeypatch.setattr(runtime, "quality_monitor_figures", monitor_figures)
+    result = monitor(spark, SPEC, Monitoring(maximum={"drift_share": 0.5}), predictions_table=predictions,
+                     labels_table=shared.raw, monitoring_table=f"{schema}.monitoring", fe=fe,
+                     feature_table=shared.features, experiment_name=shared.experiment)
+    assert asked == [(predictions, "model_version", trained.version, ["prediction", "label"])]
+    # The report's own share of drifted features (none) decides; the monitor's test is recorded beside it.
+    assert result.report.drifted == {"prediction (quality monitor)": "ks_test p-value 0.001"}
+    assert result.report.drift_share == 0.0 and result.report.uri.startswith("runs:/") and not result.retrain
+    row = tables.read_table(spark, f"{schema}.monitoring").first()
+    assert row.drifted_columns == result.report.drifted and row.report == result.report.uri

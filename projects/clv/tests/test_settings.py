@@ -17,8 +17,8 @@ def test_every_variant_loads_and_each_layer_overrides_the_one_before():
         "roc_auc"].threshold) == (0.75, 0.7)
     assert (de.validation.thresholds["roc_auc"].min_absolute_change,
             fr.validation.thresholds["roc_auc"].min_absolute_change) == (0.005, 0.001)
-    assert de.monitoring.maximum == {"repurchased_rate_gap": 0.15}
-    assert settings["value_bucket_fr"].monitoring.maximum == {}
+    assert de.monitoring.maximum == {"drift_share": 0.5, "repurchased_rate_gap": 0.15}
+    assert settings["value_bucket_fr"].monitoring.maximum == {"drift_share": 0.5}
 
 
 @pytest.fixture

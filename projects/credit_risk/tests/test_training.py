@@ -15,7 +15,7 @@ def test_the_project_settings_weigh_the_classes_and_threshold_a_precision_recall
     assert settings.training.hyperparameters["n_jobs"] == 1
     assert set(settings.validation.thresholds) == {"roc_auc", "precision_recall_auc"}
     assert settings.validation.thresholds["roc_auc"].min_absolute_change == 0.001
-    assert set(settings.monitoring.maximum) == {"status_rate_gap"}
+    assert set(settings.monitoring.maximum) == {"status_rate_gap", "drift_share"}
 
 
 def test_the_imbalance_note_says_what_the_hyperparameters_did():
