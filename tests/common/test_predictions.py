@@ -8,7 +8,7 @@ from pyspark.sql import functions as F
 from common import tables
 from common.lifecycle import predictions
 from common.lifecycle.spec import ModelSpec
-from conftest import test_name
+import conftest
 
 SPEC = ModelSpec(keys=("customer_id",), timestamp="observed_at", label="churn", problem="binary",
                  make_model=lambda params, seed: None,
@@ -17,7 +17,7 @@ SPEC = ModelSpec(keys=("customer_id",), timestamp="observed_at", label="churn", 
 
 @pytest.fixture
 def schema(request):
-    return f"preds.{test_name(request)}"
+    return f"preds.{conftest.test_name(request)}"
 
 
 def test_a_fresh_target_gets_both_tables_empty_and_a_rerun_creates_nothing(spark, schema):

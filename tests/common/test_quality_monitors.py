@@ -10,7 +10,7 @@ from databricks.sdk.errors import NotFound
 from databricks.sdk.service.catalog import QualityMonitorsAPI
 
 from common import quality_monitors
-from conftest import test_name
+import conftest
 
 TABLE = "prod.churn.churn_predictions"
 BASE = f"/api/2.1/unity-catalog/tables/{TABLE}/monitor"
@@ -74,7 +74,7 @@ def _window(day):
 def metric_tables(spark, request):
     from common import tables
 
-    name = f"qm.t.{test_name(request)}"
+    name = f"qm.t.{conftest.test_name(request)}"
     tables.write_table(spark, spark.createDataFrame([
         (_window(1), "INPUT", ":table", None, "3", 0.70, (0.6, 0.65)),
         (_window(2), "INPUT", ":table", None, "3", 0.80, (0.7, 0.75)),  # the latest window of version 3
