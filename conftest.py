@@ -84,7 +84,9 @@ def pytest_xdist_make_scheduler(config, log):
     """On several workers (./mlops test): an end-to-end file (test_*_e2e.py), whose tests spend minutes
     in processes of their own, is one unit, and a worker busy with one is given nothing else until it
     is done (xdist would queue more behind it); a project's tests are one unit, and so is every other
-    test file, so that their session and module fixtures are built once, on one worker."""
+    test file, so that their session and module fixtures are built once, on one worker. The report
+    tests join churn's unit: both make Evidently reports, whose import (about 8 s) one worker then
+    pays once."""
     from xdist.scheduler import LoadScopeScheduling
 
     config.option.loadscopereorder = False  # keep the order above, not the units' test counts
@@ -97,6 +99,8 @@ def pytest_xdist_make_scheduler(config, log):
             path = nodeid.split("::")[0]
             if end_to_end(path):
                 return path
+            if path == "tests/common/test_reports.py":
+                return "projects/churn"
             parts = nodeid.split("/")
             return "/".join(parts[:2]) if parts[0] == "projects" else path
 

@@ -34,7 +34,8 @@ def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
     runs: dict[str, list[JobRun]] = {}
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    evidently_report.start_worker()  # Evidently loads on the other core while the first jobs run
+    if _makes_reports(bundle):
+        evidently_report.start_worker()  # Evidently loads on the other core while the first jobs run
     try:
         for project, job_keys in chosen.items():
             print(f"\n=== {project}: {' -> '.join(job_keys)} (target {bundle.target})", file=out)
@@ -45,6 +46,13 @@ def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
         evidently_report.stop_worker()
     print(summary(runs, seconds, time.perf_counter() - started), file=out)
     return runs
+
+
+def _makes_reports(bundle: Bundle) -> bool:
+    """Whether a monitoring task of the bundle makes a drift report (it is given a feature table)."""
+    return any(task.get("notebook_task", {}).get("notebook_path", "").endswith("/Monitoring.py")
+               and (task["notebook_task"].get("base_parameters") or {}).get("feature_table")
+               for job in bundle.jobs.values() for task in job.get("tasks", []))
 
 
 def summary(runs: dict[str, list[JobRun]], seconds: dict[str, float], total: float) -> str:

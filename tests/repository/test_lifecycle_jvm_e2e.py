@@ -42,5 +42,5 @@ def test_the_iris_lifecycle_on_classic_spark_merges_into_the_table_it_finds(tmp_
     assert len(_table(lakehouse, f"{SCHEMA}.flower_features")) == 150
     assert len(_table(lakehouse, f"{SCHEMA}.iris_predictions")) == 150
     row = _models_table(output)[MODEL]
-    assert row[2:4] == ["1", "Challenger,"] and row[-1] == "150"
+    assert row[2:4] == ["1", "Challenger,"] and row[-2] == "150" and float(row[-1]) <= 0.5
     assert str(_registry(lakehouse).get_model_version_by_alias(MODEL, "Champion").version) == "1"
