@@ -30,7 +30,10 @@ TELCO_ROWS = 7043
 IRIS = f"dev.{_DEV['schemas']['iris']['name']}"
 IRIS_MODEL = f"{IRIS}.{_DEV['registered_models']['iris_model']['name']}"
 FLOWERS = 150
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+# Debian's Chromium and its driver, or the browser and driver these name (.ci/run sets them to Chrome
+# on the CI images that have it).
+CHROMIUM = os.environ.get("MLOPS_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("MLOPS_CHROMEDRIVER", "/usr/bin/chromedriver")
 
 
 def _mlops(engine: str, lakehouse, *args: str, cwd=ROOT) -> str:
@@ -117,10 +120,11 @@ def test_lifecycle_runs_every_job_of_every_project(first_run):
 
 
 def _browser():
-    """Debian's Chromium and its driver, when there; .ci/run installs them and sets MLOPS_REQUIRE_BROWSER=1,
+    """The browser and its driver, when there; .ci/run finds or installs them and sets MLOPS_REQUIRE_BROWSER=1,
     making their absence a failure."""
     ready = all(os.path.exists(p) for p in (CHROMIUM, CHROMEDRIVER)) or os.environ.get("MLOPS_REQUIRE_BROWSER") == "1"
-    reason = f"the browser test needs {CHROMIUM} and {CHROMEDRIVER} (Debian: chromium, chromium-driver)"
+    reason = (f"the browser test needs {CHROMIUM} and {CHROMEDRIVER} (Debian: chromium, chromium-driver; or name a "
+              "Chrome and its driver in MLOPS_CHROMIUM and MLOPS_CHROMEDRIVER)")
     return pytest.mark.skipif(not ready, reason=reason)
 
 
