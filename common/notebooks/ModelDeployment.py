@@ -31,9 +31,15 @@ dbutils.widgets.text("project", "", "Project (its folder under projects/; empty:
 # COMMAND ----------
 
 from common.lifecycle.deployment import deploy
+from common.lifecycle.training import trained_variant
+from common.projects import model_spec, project_module
 
-outcome = deploy(dbutils.widgets.get("model_name"), dbutils.widgets.get("model_version"),
-                 serving_endpoint=dbutils.widgets.get("serving_endpoint"))
+model_name, model_version, project = (dbutils.widgets.get(k) for k in ("model_name", "model_version", "project"))
+spec = None
+if project:  # the project's spec first: a misnamed project fails here, before any alias moves
+    project_module(project, "model")
+    spec = model_spec(project, trained_variant(model_name, model_version))
+outcome = deploy(model_name, model_version, serving_endpoint=dbutils.widgets.get("serving_endpoint"))
 dbutils.jobs.taskValues.set("model_name", outcome.model_name)
 dbutils.jobs.taskValues.set("model_version", outcome.version)
 dbutils.jobs.taskValues.set("promoted", outcome.promoted)
@@ -44,12 +50,9 @@ if outcome.endpoint:
     dbutils.jobs.taskValues.set("serving_endpoint", outcome.endpoint)
     print(f"Serving endpoint {outcome.endpoint}: {outcome.endpoint_change}, serves version {outcome.version}")
 
-if outcome.promoted and dbutils.widgets.get("project"):
+if outcome.promoted and spec:
     from common.lifecycle.predictions import publish_baseline
-    from common.lifecycle.training import trained_variant
-    from common.projects import model_spec
 
-    spec = model_spec(dbutils.widgets.get("project"), trained_variant(outcome.model_name, outcome.version))
     baseline = publish_baseline(spark, spec, outcome.model_name, outcome.version)
     if baseline:
         print(f"Baseline of its quality monitor: {baseline}")

@@ -126,3 +126,8 @@ def test_a_deployment_job_run_without_a_version_or_with_a_short_model_name_names
     with pytest.raises(JobFailed, match=r"Registered model name 'iris_model' is not a Unity Catalog name"):
         _run(bundle, "iris_model_deployment", job_parameters={"model_name": "iris_model", "model_version": "1"})
     assert registry.list_models("deploy_noparam", bundle.resources["schemas"]["iris"]["name"]) == []  # nothing made
+    deployment = bundle.jobs["iris_model_deployment"]["tasks"][-1]["notebook_task"]["base_parameters"]
+    deployment["project"] = "irsi"
+    with pytest.raises(JobFailed, match=r"model_deployment.*Unknown project 'irsi'; set the parameter 'project'"):
+        _run(bundle, "iris_model_deployment", only_task="model_deployment",
+             job_parameters={"model_name": _names(bundle)["model"], "model_version": "1"})
