@@ -180,3 +180,16 @@ def test_monitoring_with_a_report_but_no_experiment_names_the_parameter(spark, c
     with pytest.raises(JobFailed, match=r"needs the MLflow experiment to log it to: set the parameter 'experiment_name'"):
         run_job(bundle, "churn_monitoring", only_task="check_metrics", out=open("/dev/null", "w"))
     assert not tables.table_exists(spark, f"{_ns(catalog)}.monitoring_metrics")
+
+
+def test_monitoring_with_a_missing_feature_table_names_it_and_records_nothing(spark, catalog, sample_variants):
+    _land_sample(spark, catalog)
+    _run(catalog, "churn_feature_engineering", only_task="compute_features")
+    _run(catalog, "churn_model_training", {"validation_mode": "disabled"}, job_parameters={"variant": "test_calm"})
+    _run(catalog, "churn_batch_inference")
+    bundle = _bundle(catalog, validation_mode="disabled")
+    task = bundle.jobs["churn_monitoring"]["tasks"][0]["notebook_task"]["base_parameters"]
+    task["feature_table"] = f"{_ns(catalog)}.customer_featurs"
+    with pytest.raises(JobFailed, match=rf"check_metrics.*Feature table {_ns(catalog)}.customer_featurs does not exist"):
+        run_job(bundle, "churn_monitoring", only_task="check_metrics", out=open("/dev/null", "w"))
+    assert not tables.table_exists(spark, f"{_ns(catalog)}.monitoring_metrics")
