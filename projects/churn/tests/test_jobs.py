@@ -182,12 +182,15 @@ def test_monitoring_with_a_report_but_no_experiment_names_the_parameter(spark, c
     assert not tables.table_exists(spark, f"{_ns(catalog)}.monitoring_metrics")
 
 
-def test_monitoring_with_a_missing_feature_table_names_it_and_records_nothing(spark, catalog, sample_variants):
-    _land_sample(spark, catalog)
-    _run(catalog, "churn_feature_engineering", only_task="compute_features")
-    _run(catalog, "churn_model_training", {"validation_mode": "disabled"}, job_parameters={"variant": "test_calm"})
-    _run(catalog, "churn_batch_inference")
-    bundle = _bundle(catalog, validation_mode="disabled")
+def test_monitoring_with_a_missing_feature_table_names_it_and_records_nothing(spark, catalog):
+    raw = _land_sample(spark, catalog)
+    # Predictions of a few customers, as batch inference writes them: the report is what fails.
+    predictions = f"{_ns(catalog)}.churn_predictions"
+    scored = tables.read_table(spark, raw).limit(20).selectExpr(
+        "customer_id", "observed_at", "1.0 AS prediction", "CAST(NULL AS double) AS label", "'m' AS model_name",
+        "'1' AS model_version", "current_timestamp() AS scored_at")
+    tables.write_table(spark, scored, predictions)
+    bundle = _bundle(catalog)
     task = bundle.jobs["churn_monitoring"]["tasks"][0]["notebook_task"]["base_parameters"]
     task["feature_table"] = f"{_ns(catalog)}.customer_featurs"
     with pytest.raises(JobFailed, match=rf"check_metrics.*Feature table {_ns(catalog)}.customer_featurs does not exist"):
