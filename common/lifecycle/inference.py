@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.sql import functions as F
 
@@ -33,6 +35,7 @@ def batch_inference(spark, fe, spec: ModelSpec, *, model_name: str, input_table:
     rows = segment_rows(spark, spec, input_table, keys)
     rows_scored = rows.count()
     scored = fe.score_batch(model_uri=registry.model_uri(model_name, version), df=rows)
+    _require_features(scored, rows.columns, rows_scored, model_name, version, input_table)
     typed = dict(predictions.columns(spec))
     written = scored.select(
         *[F.col(k).cast(typed[k]).alias(k) for k in keys],
@@ -50,3 +53,20 @@ def batch_inference(spark, fe, spec: ModelSpec, *, model_name: str, input_table:
         tables.write_table(spark, written.select(*[outcome if c == predictions.LABEL else F.col(c)
                                                    for c, _ in predictions.columns(spec)]), output_table)
     return InferenceResult(model_name, version, rows_scored, tables.read_table(spark, output_table).count())
+
+
+def _require_features(scored, input_columns: list[str], rows: int, model_name: str, version: str,
+                      input_table: str) -> None:
+    """Every row must have found its features: a row with none (an empty or stale feature table)
+    would be scored on nulls, and its prediction would replace a good one."""
+    features = [c for c in scored.columns if c not in input_columns and c != "prediction"]
+    if not features:
+        return
+    found_any = reduce(operator.or_, [F.col(c).isNotNull() for c in features])
+    missing = scored.filter(~found_any).count()  # reads feature columns only: the model does not run for it
+    if missing:
+        raise tables.TableContentError(
+            f"{missing} of {rows} rows of {input_table} found no features for {model_name} version {version} "
+            f"(none of {', '.join(features[:5])}{', ...' if len(features) > 5 else ''}): is its feature table empty "
+            "or behind the input? Run the feature engineering job first; no prediction was written")
+

@@ -43,3 +43,19 @@ def test_empty_input_table_is_named(spark, fe, shared, trained, schema):
     with pytest.raises(ValueError, match=rf"Table {empty} has no rows"):
         batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=empty, output_table=f"{schema}.p")
     assert not tables.table_exists(spark, f"{schema}.p")
+
+
+def test_rows_without_features_are_refused_and_the_predictions_kept(spark, fe, shared, trained, schema):
+    registry.set_alias(trained.model_name, "Champion", trained.version)
+    out = f"{schema}.predictions"
+    batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw, output_table=out)
+    before = sorted((r.customer_id, r.prediction) for r in tables.read_table(spark, out).collect())
+    # Customers the feature table has never seen, as when it is empty or behind the input.
+    unknown = f"{schema}.unknown_customers"
+    tables.write_table(spark, tables.read_table(spark, shared.raw).limit(50).withColumn(
+        "customer_id", F.concat(F.lit("NEW-"), F.col("customer_id"))), unknown)
+    with pytest.raises(tables.TableContentError,
+                       match=rf"50 of 50 rows of {unknown} found no features for {trained.model_name} version "
+                             rf"{trained.version} .*no prediction was written"):
+        batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=unknown, output_table=out)
+    assert sorted((r.customer_id, r.prediction) for r in tables.read_table(spark, out).collect()) == before
