@@ -1,4 +1,5 @@
 import pytest
+from pyspark.sql import functions as F
 
 from common import registry, tables
 from common.lifecycle.inference import batch_inference
@@ -81,3 +82,16 @@ def test_on_a_workspace_the_quality_monitor_s_drifted_columns_join_the_report_s(
     assert result.report.drift_share == 0.0 and result.report.uri.startswith("runs:/") and not result.retrain
     row = tables.read_table(spark, f"{schema}.monitoring").first()
     assert row.drifted_columns == result.report.drifted and row.report == result.report.uri
+
+
+def test_an_outcome_not_known_yet_is_not_counted_as_labelled(spark, fe, shared, trained, schema):
+    registry.set_alias(trained.model_name, "Champion", trained.version)
+    predictions, labels = f"{schema}.predictions", f"{schema}.labels"
+    batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=shared.raw, output_table=predictions)
+    raw = tables.read_table(spark, shared.raw)
+    unknown = raw.limit(100).select("customer_id")
+    tables.write_table(spark, raw.join(unknown.withColumn("unknown", F.lit(True)), "customer_id", "left").withColumn(
+        "churn", F.when(F.col("unknown"), F.lit(None).cast("string")).otherwise(F.col("churn"))).drop("unknown"), labels)
+    result = monitor(spark, SPEC, Monitoring(), predictions_table=predictions, labels_table=labels,
+                     monitoring_table=f"{schema}.monitoring")
+    assert result.labelled_rows == 500
