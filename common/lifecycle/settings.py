@@ -65,6 +65,23 @@ class ModelSettings:
 S = TypeVar("S", bound=ModelSettings)
 
 
+def accepted_parameters(model) -> set[str]:
+    """The parameter names a model takes: its estimator parameters, and for a LightGBM model every
+    parameter of the LightGBM library and their aliases too (its scikit-learn wrapper passes them on,
+    e.g. `max_bin`), from the list the library itself gives."""
+    names = set(model.get_params())
+    try:
+        from lightgbm import LGBMModel
+        from lightgbm.basic import _ConfigAliases
+    except ImportError:
+        return names
+    if isinstance(model, LGBMModel):
+        # LightGBM has no public accessor for its parameter list; this is the one its wrapper uses.
+        aliases = _ConfigAliases._get_all_param_aliases()  # noqa: SLF001 - see above
+        names |= set(aliases) | {alias for group in aliases.values() for alias in group}
+    return names
+
+
 def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, variant: str | None = None,
                         layers: tuple[Path, ...] = ()) -> S:
     """`cls` (ModelSettings or a project's subclass) from `config_file`, its variant and any further
@@ -77,10 +94,12 @@ def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, varian
         raise ConfigError(f"{file_that_sets(files, 'holdout_fraction')}: holdout_fraction must be between 0 and 1, "
                           f"not {settings.holdout_fraction}")
     model = spec.make_model({}, settings.seed)
-    known = set(model.get_params())
+    known = accepted_parameters(model)
     for name in settings.training.hyperparameters:
         if name not in known:
-            hint = did_you_mean(name, sorted(known), "; did you mean '{}'?")
+            # The estimator's own names first: LightGBM's aliases would suggest 'num_leaf' for 'num_leafs'.
+            hint = (did_you_mean(name, sorted(model.get_params()), "; did you mean '{}'?")
+                    or did_you_mean(name, sorted(known), "; did you mean '{}'?"))
             where = file_that_sets(files, f"training.hyperparameters.{name}")
             raise ConfigError(f"{where}: unknown {spec.library} parameter "
                               f"'training.hyperparameters.{name}'{hint}")

@@ -42,3 +42,16 @@ def test_holdout_fraction_must_be_a_fraction(tmp_path):
     with pytest.raises(ConfigError, match="holdout_fraction must be between 0 and 1"):
         load_settings(config_file=config)
 
+
+
+def test_any_lightgbm_parameter_is_taken_and_reaches_the_model(tmp_path):
+    from projects.churn.model import SPEC
+
+    config = tmp_path / "project.yml"
+    config.write_text(PROJECT_CONFIG.read_text().replace("  hyperparameters:\n", "  hyperparameters:\n    max_bin: 63\n", 1))
+    settings = load_settings(config_file=config)
+    assert SPEC.make_model(settings.training.hyperparameters, settings.seed).get_params()["max_bin"] == 63
+    config.write_text(PROJECT_CONFIG.read_text().replace("  hyperparameters:\n", "  hyperparameters:\n    max_bim: 63\n", 1))
+    with pytest.raises(ConfigError, match=r"unknown LightGBM parameter 'training.hyperparameters.max_bim'; "
+                                          r"did you mean 'max_bin'\?"):
+        load_settings(config_file=config)
