@@ -143,6 +143,15 @@ def merge_into(spark, df, name: str, keys: list[str], *, only_columns: bool = Fa
             raise TableNotFoundError(f"Table {name} does not exist; create it before merging some of its columns")
         write_table(spark, df, name)
         return
+    if only_columns:
+        target = read_table(spark, name)
+        if not target.limit(1).collect():  # an empty table (just created): appending is one commit, seconds faster
+            from pyspark.sql import functions as F
+
+            write_table(spark, df.select(*[F.col(f.name) if f.name in df.columns else
+                                           F.lit(None).cast(f.dataType).alias(f.name) for f in target.schema.fields]),
+                        name, mode="append")
+            return
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     if only_columns:
         names = [f"`{c}`" for c in df.columns]

@@ -44,14 +44,9 @@ def batch_inference(spark, fe, spec: ModelSpec, *, model_name: str, input_table:
         F.lit(version).alias(predictions.MODEL_ID),
         F.current_timestamp().alias(predictions.SCORED_AT),
     )
-    if tables.table_exists(spark, output_table):
-        # Every column but the outcome, which the monitoring job fills: a rerun keeps what it learnt.
-        predictions.ensure_table(spark, spec, output_table)
-        tables.merge_into(spark, written, output_table, keys, only_columns=True)
-    else:  # a first run writes the table whole (a MERGE into an empty one costs seconds on 50k rows)
-        outcome = F.lit(None).cast(predictions.VALUE_TYPE).alias(predictions.LABEL)
-        tables.write_table(spark, written.select(*[outcome if c == predictions.LABEL else F.col(c)
-                                                   for c, _ in predictions.columns(spec)]), output_table)
+    # Every column but the outcome, which the monitoring job fills: a rerun keeps what it learnt.
+    predictions.ensure_table(spark, spec, output_table)
+    tables.merge_into(spark, written, output_table, keys, only_columns=True)
     return InferenceResult(model_name, version, rows_scored, tables.read_table(spark, output_table).count())
 
 

@@ -32,6 +32,22 @@ def test_merge_upserts_by_key_and_a_rerun_adds_nothing(spark, schema):
     assert sorted((r.id, r.v) for r in tables.read_table(spark, name).collect()) == [(1, "a"), (2, "B"), (3, "c")]
 
 
+def test_merging_some_columns_appends_to_an_empty_table_then_leaves_the_others_alone(spark, schema):
+    from deltalake import DeltaTable
+
+    name = f"{schema}.items"
+    tables.write_table(spark, spark.createDataFrame([], "id long, v string, note string"), name)
+    tables.merge_into(spark, _rows(spark, [(1, "a"), (2, "b")]), name, ["id"], only_columns=True)
+    assert sorted(tuple(r) for r in tables.read_table(spark, name).collect()) == [(1, "a", None), (2, "b", None)]
+    history = [entry["operation"] for entry in DeltaTable(str(tables.location(name))).history()]
+    assert history[0] == "WRITE" and "MERGE" not in history  # an append into the empty table, not a MERGE
+    tables.write_table(spark, spark.createDataFrame([(1, "a", "kept"), (2, "b", None)], "id long, v string, note string"),
+                       name)
+    tables.merge_into(spark, _rows(spark, [(1, "A"), (3, "c")]), name, ["id"], only_columns=True)
+    assert sorted(tuple(r) for r in tables.read_table(spark, name).collect()) == [
+        (1, "A", "kept"), (2, "b", None), (3, "c", None)]
+
+
 def test_tables_are_registered_again_in_a_new_catalog(spark, schema):
     name = f"{schema}.items"
     tables.write_table(spark, _rows(spark, [(1, "a")]), name)
