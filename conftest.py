@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 _LAKEHOUSE = tempfile.mkdtemp(prefix="mlops-test-lakehouse-")
 os.environ["MLOPS_LAKEHOUSE"] = _LAKEHOUSE
 os.environ.pop("MLFLOW_TRACKING_URI", None)
-os.environ.setdefault("RUST_LOG", "error")
+os.environ.setdefault("RUST_LOG", "error,sail_delta_lake::transaction=off")  # as common.local.spark
 # What CI gives the test, staging and prod targets (they have no default on purpose); tests of a
 # missing value take it away.
 TEST_SERVICE_PRINCIPAL = "11111111-2222-3333-4444-555555555555"

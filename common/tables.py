@@ -9,8 +9,11 @@ there ``catalog.schema`` becomes the database ``catalog__schema``.
 
 from __future__ import annotations
 
+import random
 import re
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from common import env
@@ -24,6 +27,19 @@ class TableNotFoundError(LookupError):
 
 class TableContentError(ValueError):
     """A table exists but cannot be used: a missing column, no rows, duplicate keys."""
+
+
+class TableConflictError(RuntimeError):
+    """Another job kept committing to the table while this one wrote it."""
+
+
+# What Delta says when another writer committed first (Delta Lake's Concurrent*Exception and
+# ProtocolChangedException on Spark and Databricks; delta-rs' messages on Sail). Nothing of the
+# losing write is committed, and every write here is a whole MERGE, overwrite or append, so trying
+# it again on the new version is what a rerun would do.
+_CONFLICT = re.compile(r"Concurrent\w*Exception|ProtocolChangedException|Failed to commit transaction|"
+                       r"Metadata changed since last commit|DELTA_CONCURRENT")
+COMMIT_ATTEMPTS = 5
 
 
 def split_name(name: str) -> tuple[str, str, str]:
@@ -52,8 +68,14 @@ def _database(name: str) -> str:
 
 def table_exists(spark, name: str) -> bool:
     if env.uses_local_tables():
-        return (location(name) / "_delta_log").is_dir()
+        return _committed(location(name) / "_delta_log")
     return spark.catalog.tableExists(name)
+
+
+def _committed(log_dir: Path) -> bool:
+    """A Delta log with a first commit, not only its folder: a write killed before it committed
+    left no table."""
+    return any(log_dir.glob("*.json"))
 
 
 def register(spark, name: str) -> None:
@@ -67,6 +89,8 @@ def register_all(spark) -> list[str]:
         return []
     names = []
     for log_dir in sorted((env.lakehouse_dir() / "tables").glob("*/*/*/_delta_log")):
+        if not _committed(log_dir):
+            continue
         table_dir = log_dir.parent
         name = f"{table_dir.parent.parent.name}.{table_dir.parent.name}.{table_dir.name}"
         register(spark, name)
@@ -107,9 +131,30 @@ def require_unique(df, keys: list[str], what: str) -> None:
 
 
 def write_table(spark, df, name: str, mode: str = "overwrite") -> None:
-    """Write a DataFrame as a Delta table (overwrite or append), creating it if needed."""
+    """Write a DataFrame as a Delta table (overwrite or append), creating it if needed, in one commit."""
     if mode not in ("overwrite", "append"):
         raise ValueError(f"write mode {mode!r} for {name} must be 'overwrite' or 'append'")
+    _committing(name, lambda: _write(spark, df, name, mode))
+
+
+def _committing(name: str, write: Callable[[], None]) -> None:
+    """Run `write`, again when another writer committed to `name` first (up to COMMIT_ATTEMPTS
+    times, after a short random wait), and say so by the table's name when it keeps losing."""
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            return write()
+        except Exception as error:
+            if not _CONFLICT.search(str(error)):
+                raise
+            if attempt == COMMIT_ATTEMPTS:
+                raise TableConflictError(
+                    f"Table {name} was changed by another job while this one wrote it ({attempt} attempts; "
+                    f"{str(error).strip().splitlines()[0][:200]}); nothing of this write was committed: run the "
+                    "job again once the other one is done") from None
+            time.sleep(random.uniform(0.1, 0.5) * attempt)
+
+
+def _write(spark, df, name: str, mode: str) -> None:
     if not env.uses_local_tables():
         df.write.format("delta").mode(mode).option("overwriteSchema", mode == "overwrite").saveAsTable(name)
         return
@@ -135,22 +180,27 @@ def _nullable(df):
 def merge_into(spark, df, name: str, keys: list[str], *, only_columns: bool = False) -> None:
     """Upsert rows by `keys`: a rerun with the same rows changes nothing and adds no row. With
     `only_columns`, only the columns of `df` are written: the table's other columns keep their
-    values on a matched row and are null on a new one (the table must exist)."""
+    values on a matched row and are null on a new one (the table must exist). One commit; a write
+    that another job's commit got ahead of is merged again onto what that job wrote."""
     require_columns(df, keys, f"Rows for {name}")
     require_unique(df, keys, f"Rows for {name}")
+    _committing(name, lambda: _merge(spark, df, name, keys, only_columns))
+
+
+def _merge(spark, df, name: str, keys: list[str], only_columns: bool) -> None:
     if not table_exists(spark, name):
         if only_columns:
             raise TableNotFoundError(f"Table {name} does not exist; create it before merging some of its columns")
-        write_table(spark, df, name)
+        _write(spark, df, name, "overwrite")
         return
     if only_columns:
         target = read_table(spark, name)
         if not target.limit(1).collect():  # an empty table (just created): appending is one commit, seconds faster
             from pyspark.sql import functions as F
 
-            write_table(spark, df.select(*[F.col(f.name) if f.name in df.columns else
-                                           F.lit(None).cast(f.dataType).alias(f.name) for f in target.schema.fields]),
-                        name, mode="append")
+            padded = df.select(*[F.col(f.name) if f.name in df.columns else
+                                 F.lit(None).cast(f.dataType).alias(f.name) for f in target.schema.fields])
+            _write(spark, padded, name, "append")
             return
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     if only_columns:
@@ -173,7 +223,7 @@ def list_tables(spark, catalog: str, schema: str) -> list[str]:
     split_name(f"{catalog}.{schema}.t")  # the same naming rule as tables
     if env.uses_local_tables():
         folder = env.lakehouse_dir() / "tables" / catalog / schema
-        return sorted(f"{catalog}.{schema}.{log.parent.name}" for log in folder.glob("*/_delta_log"))
+        return sorted(f"{catalog}.{schema}.{log.parent.name}" for log in folder.glob("*/_delta_log") if _committed(log))
     if not spark.catalog.databaseExists(f"{catalog}.{schema}"):
         return []
     rows = spark.sql(f"SHOW TABLES IN `{catalog}`.`{schema}`").collect()

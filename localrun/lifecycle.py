@@ -34,7 +34,7 @@ def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
     runs: dict[str, list[JobRun]] = {}
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    if _makes_reports(bundle):
+    if makes_reports(bundle):
         evidently_report.start_worker()  # Evidently loads on the other core while the first jobs run
     try:
         for project, job_keys in chosen.items():
@@ -48,7 +48,7 @@ def run_lifecycle(bundle: Bundle, out: TextIO | None = None,
     return runs
 
 
-def _makes_reports(bundle: Bundle) -> bool:
+def makes_reports(bundle: Bundle) -> bool:
     """Whether a monitoring task of the bundle makes a drift report (it is given a feature table)."""
     return any(task.get("notebook_task", {}).get("notebook_path", "").endswith("/Monitoring.py")
                and (task["notebook_task"].get("base_parameters") or {}).get("feature_table")

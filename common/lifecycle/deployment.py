@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from common import registry, runtime
 from common.lifecycle import serving
 from common.lifecycle.approval import APPROVAL_TASK
-from common.lifecycle.validation import FAILED, PASSED, SKIPPED
+from common.lifecycle.validation import ERROR, FAILED, PASSED, SKIPPED
 
 PROMOTION, ROLLBACK = "promotion", "rollback"
 # On a promoted version: the Champion it replaced, which a rollback restores ("none" for the first).
@@ -37,6 +37,9 @@ def deploy(model_name: str, version: str, *, actor: str | None = None, serving_e
     model_version = registry.get_version(model_name, version)
     version = str(model_version.version)
     status = model_version.tags.get("validation_status")
+    if status == ERROR:
+        raise ValueError(f"{model_name} version {version} could not be validated, so it cannot become Champion "
+                         f"({model_version.tags.get('validation_message', '')}); fix the cause and validate it again")
     if status not in (PASSED, SKIPPED, FAILED):
         raise ValueError(
             f"{model_name} version {version} has no validation verdict (tag validation_status); "
@@ -44,6 +47,8 @@ def deploy(model_name: str, version: str, *, actor: str | None = None, serving_e
         )
     champion = registry.version_by_alias(model_name, registry.CHAMPION)
     previous = str(champion.version) if champion else None
+    if status == PASSED and previous != version:
+        _require_same_champion(model_name, version, model_version.tags, previous)
     if status == FAILED:
         reason = f"validation {status}: Champion stays at version {previous}" if previous else f"validation {status}"
         return DeploymentOutcome(model_name, version, False, previous, registry.aliases_of(model_name, version), reason)
@@ -56,6 +61,17 @@ def deploy(model_name: str, version: str, *, actor: str | None = None, serving_e
                        {PREVIOUS_CHAMPION: previous or "none"})
     return DeploymentOutcome(model_name, version, True, previous, registry.aliases_of(model_name, version), reason,
                              serving_endpoint, change)
+
+
+def _require_same_champion(model_name: str, version: str, tags: dict, champion: str | None) -> None:
+    """A version judged against one Champion is not promoted over another: two trainings at once
+    would otherwise both pass against "no Champion", and the second replace the first unseen."""
+    compared = tags.get("validation_compared_with")
+    if compared is not None and compared != (champion or "none"):
+        judged = f"version {compared}" if compared != "none" else "no Champion"
+        raise RuntimeError(
+            f"{model_name} version {version} was validated against {judged}, but the Champion is now version "
+            f"{champion}: validate it again (rerun its deployment job) before promoting it; no alias moved")
 
 
 def _approval(tags: dict) -> str:

@@ -72,7 +72,7 @@ def accepted_parameters(model) -> set[str]:
     names = set(model.get_params())
     try:
         from lightgbm import LGBMModel
-        from lightgbm.basic import _ConfigAliases
+        from lightgbm.basic import _ConfigAliases  # noqa: PLC2701 - LightGBM's alias table has no public accessor
     except ImportError:
         return names
     if isinstance(model, LGBMModel):

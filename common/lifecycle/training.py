@@ -35,7 +35,7 @@ def train(spark, fe, spec: ModelSpec, settings: ModelSettings, *, raw_table: str
     that job, so the new version starts it; the version's tag `variant` tells the job which config
     variant trained it."""
     training_set, pdf = build_training_set(spark, fe, spec, raw_table, feature_table, sample_fraction)
-    train_rows, holdout = split_holdout(spec, pdf, settings.holdout_fraction, settings.seed)
+    train_rows, holdout = split_holdout(spec, pdf, settings.holdout_fraction)
     if holdout.empty or (spec.is_classifier and train_rows[spec.label].nunique() < 2):
         what = "at least two classes of " + spec.label if spec.is_classifier else "rows"
         raise ValueError(f"Training data from {raw_table} needs {what} and a non-empty holdout (got "

@@ -97,12 +97,15 @@ class LocalFeatureStoreClient:
         source = df if df is not None else self._spark.createDataFrame([], schema)
         tables.require_columns(source, keys, f"Feature table {name}")
         table = FeatureTable(name, keys, timeseries_column, description, dict(tags or {}))
+        # The description first, then the rows in one Delta commit: a kill between the two leaves a
+        # description with no table, which is no feature table (table_exists) and which the next
+        # create_table writes again; never a table that no description declares.
+        self._meta_path(name).parent.mkdir(parents=True, exist_ok=True)
+        self._meta_path(name).write_text(json.dumps(asdict(table), indent=2))
         if df is not None:
             tables.merge_into(self._spark, df, name, keys)
         else:
             tables.write_table(self._spark, source, name)
-        # Written last: a table whose rows failed to land is not left declared.
-        self._meta_path(name).write_text(json.dumps(asdict(table), indent=2))
         return table
 
     def write_table(self, *, name, df, mode="merge", **_):

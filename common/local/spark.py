@@ -17,6 +17,7 @@ from common.env import lakehouse_dir
 
 DELTA_JVM_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
 
+QUIET_RUST_LOG = "error,sail_delta_lake::transaction=off"
 _servers: list = []  # keeps the Sail server alive: it shuts down when garbage-collected
 
 
@@ -30,7 +31,8 @@ def sail_session():
 def sail_url() -> str:
     """The address of a Sail server started inside this process on a free port; it stops with the process."""
     logging.getLogger("sail").setLevel(logging.WARNING)
-    os.environ.setdefault("RUST_LOG", "error")
+    # Errors only, and not a commit that lost to another writer's: common.tables tries it again.
+    os.environ.setdefault("RUST_LOG", QUIET_RUST_LOG)
     from pysail.spark import SparkConnectServer
 
     server = SparkConnectServer(ip="127.0.0.1", port=0)

@@ -18,6 +18,7 @@ from localrun.validate.problems import Problem, Report, merge_problems, overlaps
 from localrun.validate.resources import class_problems
 from localrun.validate.schema import schema_problems
 from localrun.validate.semantic import semantic_problems
+from localrun.validate.widgets import widget_problems
 
 
 def validate_bundle(root: Path | str, targets: Sequence[str] | None = None,
@@ -79,8 +80,9 @@ def _target_problems(root: Path, target: str, variables: dict[str, str] | None, 
             return problems
     located = Locator(bundle, {f.path: f for f in files})
     checks = [*class_problems(bundle, located), *job_problems(bundle, located)]
-    if target in report.bundles:  # these compare resolved names: not on a configuration left unresolved
-        checks += [*access_problems(bundle, located), *monitor_problems(bundle, located)]
+    if target in report.bundles:  # these compare resolved names and values: not on a configuration left unresolved
+        checks += [*access_problems(bundle, located), *monitor_problems(bundle, located),
+                   *widget_problems(bundle, located)]
     for problem in checks:
         if not any(overlaps(problem, other) for other in static):
             problems.append(problem)

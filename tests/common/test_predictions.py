@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
+import conftest
 from common import tables
 from common.lifecycle import predictions
 from common.lifecycle.spec import ModelSpec
-import conftest
 
 SPEC = ModelSpec(keys=("customer_id",), timestamp="observed_at", label="churn", problem="binary",
                  make_model=lambda params, seed: None,

@@ -9,8 +9,8 @@ import pytest
 from databricks.sdk.errors import NotFound
 from databricks.sdk.service.catalog import QualityMonitorsAPI
 
-from common import quality_monitors
 import conftest
+from common import quality_monitors
 
 TABLE = "prod.churn.churn_predictions"
 BASE = f"/api/2.1/unity-catalog/tables/{TABLE}/monitor"

@@ -61,9 +61,9 @@ def test_the_projects_drift_method_and_threshold_decide(reference):
 def test_the_report_keeps_its_drift_table_and_every_chart_of_evidently(reference, tmp_path):
     from evidently.metrics.column_statistics import ValueDriftCalculation
 
-    draw = ValueDriftCalculation._render
+    draw = ValueDriftCalculation._render  # noqa: SLF001 - the method reports.py patches for a while
     snapshot = build_report("binary", "target", reference, _rows(seed=2, shift=6.0))
-    assert ValueDriftCalculation._render is draw  # Evidently is left as it was found
+    assert ValueDriftCalculation._render is draw  # noqa: SLF001 - Evidently is left as it was found
     page = tmp_path / "report.html"
     snapshot.save_html(str(page))
     html = page.read_text()
@@ -78,7 +78,7 @@ def test_scored_rows_without_a_training_column_are_refused_by_name(reference, mo
 
 
 def test_every_drift_method_a_project_may_name_is_one_evidently_has():
-    from evidently.legacy.calculations.stattests.registry import _registered_stat_tests
+    from evidently.legacy.calculations.stattests.registry import _registered_stat_tests  # noqa: PLC2701 - no public list
 
     numeric = {name for name, kinds in _registered_stat_tests.items() if any(k.value == "num" for k in kinds)}
     assert set(DRIFT_METHODS) <= numeric

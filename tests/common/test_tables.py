@@ -83,3 +83,62 @@ def test_write_modes_and_drop(spark, schema):
         tables.write_table(spark, _rows(spark, []), name, mode="merge")
     tables.drop_table(spark, name)
     assert not tables.table_exists(spark, name)
+
+
+def _concurrently(*writes) -> list[Exception]:
+    """Run the writes at once, each in a thread of its own on the shared session; their errors."""
+    import threading
+
+    errors = []
+
+    def run(write):
+        try:
+            write()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(write,)) for write in writes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def _writer(spark, name: str, value: str, mode: str, first_id: int = 0):
+    rows = spark.range(first_id, first_id + 3000).selectExpr("id", f"'{value}' AS v")
+    if mode == "merge":
+        return lambda: tables.merge_into(spark, rows, name, ["id"])
+    return lambda: tables.write_table(spark, rows, name, mode=mode)
+
+
+def test_concurrent_writes_to_one_table_all_land_one_after_the_other(spark, schema):
+    """Two jobs writing one table at once: the commit that loses is made again on the winner's
+    version, so both land, and every row comes whole from one of them."""
+    from deltalake import DeltaTable
+
+    name = f"{schema}.items"
+    tables.write_table(spark, _rows(spark, [(1, "first")]), name)
+    errors = _concurrently(*(_writer(spark, name, v, "merge") for v in ("a", "b", "c")),
+                           _writer(spark, name, "d", "append", first_id=3000))
+    assert errors == []
+    df = tables.read_table(spark, name)
+    assert df.count() == 6000  # 3000 merged keys, id 1 among them, and 3000 appended rows
+    assert df.filter("id >= 3000 AND v = 'd'").count() == 3000
+    assert df.filter("id < 3000").select("v").distinct().count() == 1  # all of one merge, the last
+    assert len(DeltaTable(str(tables.location(name))).history()) == 5  # one commit per write
+
+
+def test_a_writer_that_keeps_losing_to_others_names_the_table_and_commits_nothing(spark, schema, monkeypatch):
+    name = f"{schema}.items"
+    tables.write_table(spark, _rows(spark, [(1, "first")]), name)
+    monkeypatch.setattr(tables, "COMMIT_ATTEMPTS", 1)
+    for _ in range(5):  # writers started together nearly always collide at once; try again if not
+        errors = _concurrently(*(_writer(spark, name, v, "merge") for v in ("a", "b", "c")))
+        if errors:
+            break
+    assert errors and all(isinstance(e, tables.TableConflictError) for e in errors), errors
+    assert f"Table {name} was changed by another job" in str(errors[0])
+    assert "nothing of this write was committed" in str(errors[0])
+    values = {r.v for r in tables.read_table(spark, name).collect()}
+    assert len(values) == 1 and values < {"a", "b", "c"}  # the winner's rows, none of the losers'

@@ -27,11 +27,11 @@ def _two_projects(root):
     ]))
 
 
-def test_a_lifecycle_loads_the_report_library_ahead_only_when_a_monitoring_task_makes_reports(tmp_path):
+def test_a_lifecycle_loads_the_report_library_ahead_only_when_a_monitoring_taskmakes_reports(tmp_path):
     from conftest import ROOT
-    from localrun.lifecycle import _makes_reports
+    from localrun.lifecycle import makes_reports
 
-    assert _makes_reports(load_bundle(ROOT, "dev")) and not _makes_reports(load_bundle(_two_projects(tmp_path)))
+    assert makes_reports(load_bundle(ROOT, "dev")) and not makes_reports(load_bundle(_two_projects(tmp_path)))
 
 
 def test_each_projects_jobs_run_in_stage_order_and_the_summary_shows_their_task_values(tmp_path):

@@ -270,3 +270,24 @@ def test_repository_bundle_is_valid_for_every_target(monkeypatch):
     report = validate_bundle(REPO)
     assert report.targets == ["dev", "test", "staging", "prod"]
     assert report.ok, "\n".join(report.lines())
+
+
+def test_a_value_a_dropdown_widget_refuses(bundle):
+    """The notebook would refuse it at run time, after training had registered a version."""
+    (bundle / "projects/demo/notebooks/Step.py").write_text(
+        "# Databricks notebook source\ndbutils.widgets.dropdown('mode', 'a', ['a', 'b'], 'Mode')\n")
+    line = plant(bundle, RESOURCE, "              table: ${var.catalog}.demo.raw",
+                 "              table: ${var.catalog}.demo.raw\n              mode: c")
+    assert only_problem(bundle) == (
+        f"{RESOURCE}:{line + 1}: resources.jobs.demo_features.tasks[0].notebook_task.base_parameters.mode: gives "
+        "widget 'mode' of projects/demo/notebooks/Step.py (task 'ingest') the value 'c', which the notebook refuses "
+        "at run time: its choices are a, b")
+    plant(bundle, RESOURCE, "mode: c", "mode: '{{job.parameters.mode}}'")  # known at run time only
+    assert validate_bundle(bundle).ok
+
+
+def test_the_repository_bundle_refuses_a_validation_mode_its_notebook_refuses():
+    report = validate_bundle(REPO, ["dev"], {"validation_mode": "strict"})
+    refused = [p for p in report.lines() if "gives widget 'validation_mode'" in p]
+    deployment_jobs = [key for key in report.bundles["dev"].jobs if key.endswith("_model_deployment")]
+    assert len(refused) == len(deployment_jobs) > 0 and all("its choices are disabled, dry_run, enabled" in p for p in refused)

@@ -122,8 +122,9 @@ def iris_rerun(first_run):
     """iris's lifecycle again in a new process, on the tables and registry the first run left. It
     starts in the background when a test first asks for it, so the browser test runs meanwhile."""
     _, lakehouse, repo = first_run
+    before = _iris_state(lakehouse)
     process = _start_mlops("sail", lakehouse, "lifecycle", "iris", cwd=repo)
-    yield lambda: _output(process)
+    yield lambda: (_output(process), before)
     if process.poll() is None:
         process.kill()
 
@@ -212,16 +213,29 @@ def test_the_mlflow_ui_shows_every_champion_and_a_drift_report_in_a_real_browser
         assert (tmp_path / picture).stat().st_size > 10_000
 
 
+def _iris_state(lakehouse) -> tuple[dict, int]:
+    """Each iris table's keys (the monitoring history aside: one row per check, by design) and how
+    many versions its model has."""
+    keys = {}
+    for folder in sorted((lakehouse / "tables" / IRIS.replace(".", "/")).iterdir()):
+        frame = _table(lakehouse, f"{IRIS}.{folder.name}")
+        if folder.name != "monitoring_metrics":
+            keys[folder.name] = sorted(map(tuple, frame[[c for c in ("flower_id", "observed_at") if c in frame]].values))
+    return keys, len(_registry(lakehouse).search_model_versions(f"name = '{IRIS_MODEL}'"))
+
+
 @pytest.mark.e2e
 def test_a_rerun_in_a_new_process_duplicates_nothing_and_records_its_promotion(first_run, iris_rerun):
     _, lakehouse, _ = first_run
-    # A second run in a new process (iris, the quickest) finds every table again. Its retrained
-    # model clears the absolute threshold, the only one iris sets, so it replaces the Champion, and
-    # the promotion is recorded on both versions.
-    second = iris_rerun()
+    # A second run in a new process (iris, the quickest) finds every table again: the same keys in
+    # every table, and one new model version. The retrained model clears the absolute threshold,
+    # the only one iris sets, so it replaces the Champion, and the promotion is recorded on both.
+    second, (keys_before, versions_before) = iris_rerun()
     assert "model_validation.validation_status: PASSED" in second and "model_deployment.promoted: True" in second
-    for table in ("flowers", "flower_features", "iris_predictions"):
-        assert len(_table(lakehouse, f"{IRIS}.{table}")) == FLOWERS, table
+    keys_after, versions_after = _iris_state(lakehouse)
+    assert keys_after == keys_before and len(keys_before["flowers"]) == FLOWERS
+    assert set(keys_before) >= {"flowers", "flower_features", "iris_predictions"}
+    assert versions_after == versions_before + 1
     features = DeltaTable(str(lakehouse / "tables" / IRIS.replace(".", "/") / "flower_features"))
     assert features.history()[0]["operation"] == "MERGE"
     assert set(_table(lakehouse, f"{IRIS}.iris_predictions").model_version) == {"2"}  # rescored, not added

@@ -31,7 +31,7 @@ def test_training_registers_a_challenger_that_records_its_imbalance_handling(spa
                                                                                sample_settings, trained):
     assert "Challenger" in registry.aliases_of(trained.model_name, trained.version)
     _, pdf = build_training_set(spark, fe, SPEC, applications.raw, applications.features)
-    rows, holdout = split_holdout(SPEC, pdf, sample_settings.holdout_fraction, sample_settings.seed)
+    rows, holdout = split_holdout(SPEC, pdf, sample_settings.holdout_fraction)
     expected = imbalance_notes(sample_settings.training.hyperparameters, rows["status"])
     assert expected["imbalance_handling"].startswith("class_weight=balanced")
     tags = registry.get_version(trained.model_name, trained.version).tags
