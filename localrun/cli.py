@@ -1,6 +1,7 @@
 """Command line for the laptop: `python -m localrun ...` (the ./mlops script runs it).
 
     run <job> [-t TARGET] [--task T | --from-task T] [--var name=value ...] [--param name=value ...]
+              [--task-value task.key=value ...]
     jobs [-t TARGET]
     validate [-t TARGET] [--var name=value ...] [-o json]
     lifecycle [-t TARGET] [PROJECT ...]
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     bundle = _load(args)
     try:
         result = run_job(bundle, args.job, only_task=args.task, from_task=args.from_task,
-                         job_parameters=dict(args.param or []))
+                         job_parameters=dict(args.param or []), task_values=dict(args.task_value or []))
     except JobFailed as exc:
         _summary(exc.run, failed=True)
         if args.traceback and exc.details:
@@ -100,7 +101,7 @@ def lifecycle(args: argparse.Namespace) -> int:
 
 def rollback(args: argparse.Namespace) -> int:
     """The rollback_model job (resources/rollback-resource.yml) for one model, as on a workspace."""
-    args.job, args.task, args.from_task, args.traceback = "rollback_model", None, None, False
+    args.job, args.task, args.from_task, args.traceback, args.task_value = "rollback_model", None, None, False, None
     args.param = [("model_name", args.model_name), ("reason", args.reason)]
     return run(args)
 
@@ -195,6 +196,9 @@ def _parser() -> argparse.ArgumentParser:
     variables(sub)
     sub.add_argument("--param", action="append", type=_key_value, metavar="NAME=VALUE",
                      help="set a job parameter (repeatable)")
+    sub.add_argument("--task-value", action="append", type=_key_value, metavar="TASK.KEY=VALUE",
+                     help="a value of a task that --task / --from-task leaves out, as JSON or text (repeatable; "
+                          "default: the value the job's last run on this lakehouse recorded)")
     sub.add_argument("--traceback", action="store_true", help="print the failing notebook's traceback")
 
     variables(command("jobs", jobs, "list the jobs and their tasks"))

@@ -35,11 +35,14 @@ def _choices_text(choices: Iterable[str]) -> str:
 
 
 class TaskValues:
-    """The task values of one job run: task_key -> {key: value}."""
+    """The task values of one job run: task_key -> {key: value}. `not_run` names the tasks of the
+    job that do not run in it (a run of one task, or from one), and why: their values are given
+    or come from an earlier run, and a value that is neither is named with the option to give it."""
 
-    def __init__(self, task_keys: Iterable[str] | None = None) -> None:
+    def __init__(self, task_keys: Iterable[str] | None = None, not_run: dict[str, str] | None = None) -> None:
         self.values: dict[str, dict[str, Any]] = {}
         self.task_keys = list(task_keys) if task_keys is not None else None
+        self.not_run = dict(not_run or {})
 
     def set(self, task_key: str, key: str, value: Any) -> None:
         self.values.setdefault(task_key, {})[key] = _json_value(key, value)
@@ -52,6 +55,10 @@ class TaskValues:
             return values[key]
         if default is not None:
             return default
+        if task_key in self.not_run:
+            raise TaskValueNotFound(f"Task '{task_key}' does not run in this run ({self.not_run[task_key]}) and no "
+                                    f"earlier run of the job recorded its value '{key}': run the whole job once, "
+                                    f"or pass --task-value {task_key}.{key}=<value>")
         if task_key not in self.values:
             raise TaskValueNotFound(f"Task '{task_key}' has set no task values in this run, so '{key}' is "
                                     "missing (did it run before this task?)")

@@ -8,6 +8,7 @@ run_job tasks run another job of the bundle. The first failing task stops the jo
     tasks.py       the task kinds, one class each (check, describe, run): TASK_KINDS
     order.py       depends_on order, condition outcomes, run_if
     references.py  {{...}} dynamic value references
+    upstream.py    values of the tasks a --task / --from-task run leaves out: given, or recorded by the last run
     notebooks.py   a notebook executed in this process, %run included
     console.py     the lines printed while a job runs
     failures.py    a failure's cause and traceback, trimmed to the user's own files
@@ -37,11 +38,14 @@ def _default_spark() -> Any:
 
 
 def run_job(bundle: Bundle, job_key: str, *, only_task: str | None = None, from_task: str | None = None,
-            job_parameters: dict[str, str] | None = None, spark_factory: Callable[[], Any] | None = None,
-            out: TextIO | None = None) -> JobRun:
+            job_parameters: dict[str, str] | None = None, task_values: dict[str, str] | None = None,
+            spark_factory: Callable[[], Any] | None = None, out: TextIO | None = None) -> JobRun:
     """Run job `job_key` of `bundle`; raise JobFailed at the first failing task, BundleError on bad config.
-    The job's progress goes to `out` (default: the current stdout)."""
+    `task_values` ("<task>.<key>" -> value) give values of tasks that `only_task` / `from_task` leave out;
+    the others come from the job's last run on this lakehouse. The job's progress goes to `out`
+    (default: the current stdout)."""
     # The Spark session is created on first need only, once: tests and Spark-free jobs never start one.
     spark = cache(spark_factory or _default_spark)
     runner = JobRunner(bundle, spark, Console(sys.stdout if out is None else out, bundle.root))
-    return runner.run(job_key, only_task=only_task, from_task=from_task, job_parameters=job_parameters)
+    return runner.run(job_key, only_task=only_task, from_task=from_task, job_parameters=job_parameters,
+                      task_values=task_values)

@@ -11,7 +11,7 @@ from typing import Any
 from common.local.dbutils import TaskValues
 from localrun.bundle import Bundle, BundleError
 from localrun.paths import display_path
-from localrun.runner import failures
+from localrun.runner import failures, upstream
 from localrun.runner.console import Console
 from localrun.runner.notebooks import NotebookRunner
 from localrun.runner.order import check_dependencies, exclusion, task_order
@@ -36,7 +36,9 @@ class JobRunner:
         return JobRunner(self.bundle, self.spark, self.console.nested(), self.stack + (job_key,))
 
     def run(self, job_key: str, *, only_task: str | None = None, from_task: str | None = None,
-            job_parameters: dict[str, str] | None = None) -> JobRun:
+            job_parameters: dict[str, str] | None = None, task_values: dict[str, str] | None = None) -> JobRun:
+        """`task_values` ("<task>.<key>" -> value) stand for values of tasks that do not run; the others
+        come from the job's last run on this lakehouse."""
         if job_key in self.stack:
             raise BundleError(f"run_job_task cycle: {' -> '.join(self.stack + (job_key,))}")
         job = self.bundle.job(job_key)
@@ -46,38 +48,48 @@ class JobRunner:
         order = task_order(job_key, tasks)
         keys = [t["task_key"] for t in order]
         selected = _selection(job_key, keys, only_task, from_task)
+        skipped = [k for k in keys if k not in selected]
+        why = f"only --task {only_task}" if only_task else f"before --from-task {from_task}"
+        given = upstream.given_values(job_key, keys, set(skipped), task_values or {})
 
         start = datetime.now(UTC)
         run = JobRun(job_key=job_key, job_name=str(job.get("name", job_key)), target=self.bundle.target,
                      run_id=f"{int(start.timestamp() * 1000)}{next(_run_ids):03d}", start_time=start,
-                     parameters={}, tasks={k: TaskRun(k) for k in keys}, task_values=TaskValues(keys))
+                     parameters={}, tasks={k: TaskRun(k) for k in keys},
+                     task_values=TaskValues(keys, not_run=dict.fromkeys(skipped, why)))
         run.parameters = self._job_parameters(job_key, job, job_parameters or {}, run)
-        kinds = {}
+        kinds, reads = {}, []
         for task in order:  # check everything before running anything
             if task["task_key"] in selected:
                 kinds[task["task_key"]] = kind = task_kind(self, job_key, task)
                 check_dependencies(job_key, task, tasks)
                 kind.check(run)
+                reads += upstream.needs(task, getattr(kind, "path", None), set(skipped))
+        supplied = upstream.supply(run, skipped, why, reads, given)
 
         self.console.say(f"Job {job_key} ({run.job_name}), target {self.bundle.target}: {len(selected)} of "
                          f"{len(keys)} task(s)")
+        for line in supplied:
+            self.console.say(line)
         began = time.perf_counter()
         position = 0
-        for task in order:
-            key = task["task_key"]
-            result = run.tasks[key]
-            if key not in selected:
-                result.status = "skipped"
-                result.reason = f"only --task {only_task}" if only_task else f"before --from-task {from_task}"
-                self.console.say(f"- {key} skipped ({result.reason})")
-                continue
-            excluded = exclusion(task, run)
-            if excluded:
-                result.status, result.reason = "excluded", excluded
-                self.console.say(f"- {key} excluded ({excluded})")
-                continue
-            position += 1
-            self._run_task(kinds[key], run, position, len(selected))
+        try:
+            for task in order:
+                key = task["task_key"]
+                result = run.tasks[key]
+                if key not in selected:
+                    result.status, result.reason = "skipped", why
+                    self.console.say(f"- {key} skipped ({why})")
+                    continue
+                excluded = exclusion(task, run)
+                if excluded:
+                    result.status, result.reason = "excluded", excluded
+                    self.console.say(f"- {key} excluded ({excluded})")
+                    continue
+                position += 1
+                self._run_task(kinds[key], run, position, len(selected))
+        finally:  # a failed run keeps the values of the tasks that succeeded before it failed
+            self._record(run)
         run.duration = time.perf_counter() - began
         for trigger in run.triggers:
             run.triggered.append(self._deployment_job(job_key, trigger))
@@ -148,6 +160,13 @@ class JobRunner:
             message += f". Not run: {', '.join(not_run)}"
         details = "" if isinstance(exc, JobFailed) else failures.user_traceback(exc, self.bundle.root)
         raise JobFailed(message, run, key, exc, details) from exc
+
+    def _record(self, run: JobRun) -> None:
+        """Keep the task values of this run for later runs of single tasks (localrun/runner/upstream.py)."""
+        try:
+            upstream.record(run)
+        except OSError as exc:  # the job's own outcome matters more than its record
+            self.console.say(f"  note: the task values of this run were not recorded: {exc}")
 
     def _file(self, job_key: str) -> str:
         return display_path(self.bundle.source_of("jobs", job_key), self.bundle.root)

@@ -8,6 +8,7 @@ so the assertions do not share the code under test.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -137,6 +138,16 @@ def test_lifecycle_runs_every_job_of_every_project(first_run):
     prefix = _DEV["schemas"]["churn"]["name"].removesuffix("churn")  # dev_<you>_
     generated = _models_table(output)[f"dev.{prefix}{NAME}.{prefix}{NAME}_model"]
     assert generated[0] == NAME and generated[3:5] == ["Challenger,", "Champion"] and generated[-2] == "500"
+
+
+@pytest.mark.e2e
+def test_one_task_of_a_job_reads_the_values_the_lifecycle_recorded(first_run):
+    """README's `--task`, on a task that reads a value of a task it does not run: the lifecycle's run
+    of the monitoring job recorded it (a condition task alone, so no Spark session starts)."""
+    _, lakehouse, repo = first_run
+    output = _mlops("sail", lakehouse, "run", "churn_monitoring", "--task", "needs_retraining", cwd=repo)
+    assert '  check_metrics.retrain = "false" (recorded by run ' in output, output
+    assert re.search(r"needs_retraining [\d.]+ s \(outcome false\)", output), output
 
 
 def _browser():
