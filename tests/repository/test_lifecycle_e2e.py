@@ -119,15 +119,17 @@ def first_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def iris_rerun(first_run):
-    """iris's lifecycle again in a new process, on the tables and registry the first run left. It
-    starts in the background when a test first asks for it, so the browser test runs meanwhile."""
+def iris_reruns(first_run):
+    """iris's lifecycle twice more, at once, each in a new process, on the tables and registry the
+    first run left. They start in the background when a test first asks for them, so the browser
+    test runs meanwhile; what they print and the iris tables and versions from before them."""
     _, lakehouse, repo = first_run
     before = _iris_state(lakehouse)
-    process = _start_mlops("sail", lakehouse, "lifecycle", "iris", cwd=repo)
-    yield lambda: (_output(process), before)
-    if process.poll() is None:
-        process.kill()
+    processes = [_start_mlops("sail", lakehouse, "lifecycle", "iris", cwd=repo) for _ in range(2)]
+    yield lambda: ([(p.communicate(timeout=1200), p.returncode) for p in processes], before)
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
 
 
 @pytest.mark.e2e
@@ -161,7 +163,7 @@ def _browser():
 
 @pytest.mark.e2e
 @_browser()
-def test_the_mlflow_ui_shows_every_champion_and_a_drift_report_in_a_real_browser(first_run, iris_rerun, tmp_path):
+def test_the_mlflow_ui_shows_every_champion_and_a_drift_report_in_a_real_browser(first_run, iris_reruns, tmp_path):
     """./mlops ui's server over the lifecycle's store, looked at in headless Chromium: the registered
     models page, then iris's monitoring run with its Evidently report. The screenshots stay in this
     test's folder."""
@@ -236,24 +238,40 @@ def _iris_state(lakehouse) -> tuple[dict, int]:
 
 
 @pytest.mark.e2e
-def test_a_rerun_in_a_new_process_duplicates_nothing_and_records_its_promotion(first_run, iris_rerun):
+def test_two_reruns_at_once_duplicate_nothing_and_each_promotion_is_judged_against_the_champion_it_replaces(
+        first_run, iris_reruns):
+    """Two runs at once of iris (the quickest), each retraining and promoting: every table keeps its
+    keys, there are two new versions, and no promotion replaces a Champion it was not compared with
+    (a run whose Champion changed under it stops at deployment and says so)."""
     _, lakehouse, _ = first_run
-    # A second run in a new process (iris, the quickest) finds every table again: the same keys in
-    # every table, and one new model version. The retrained model clears the absolute threshold,
-    # the only one iris sets, so it replaces the Champion, and the promotion is recorded on both.
-    second, (keys_before, versions_before) = iris_rerun()
-    assert "model_validation.validation_status: PASSED" in second and "model_deployment.promoted: True" in second
+    runs, (keys_before, versions_before) = iris_reruns()
+    promoted = 0
+    for ((stdout, stderr), code) in runs:
+        if code == 0:
+            assert "model_validation.validation_status: PASSED" in stdout and "model_deployment.promoted: True" in stdout
+            promoted += 1
+        else:  # the other run promoted its version after this one was validated
+            assert "but the Champion is now version" in stdout + stderr, (stdout + stderr)[-3000:]
+    assert promoted >= 1
     keys_after, versions_after = _iris_state(lakehouse)
     assert keys_after == keys_before and len(keys_before["flowers"]) == FLOWERS
     assert set(keys_before) >= {"flowers", "flower_features", "iris_predictions"}
-    assert versions_after == versions_before + 1
+    assert versions_after == versions_before + 2
     features = DeltaTable(str(lakehouse / "tables" / IRIS.replace(".", "/") / "flower_features"))
     assert features.history()[0]["operation"] == "MERGE"
-    assert set(_table(lakehouse, f"{IRIS}.iris_predictions").model_version) == {"2"}  # rescored, not added
     registry = _registry(lakehouse)
     champion = registry.get_model_version_by_alias(IRIS_MODEL, "Champion")
-    assert str(champion.version) == "2"
-    assert (champion.tags["champion_action"], champion.tags["champion_replaced"]) == ("promotion", "1")
-    assert champion.tags["champion_by"] == local_user()
-    assert registry.get_model_version(IRIS_MODEL, "1").tags["replaced_by"] == "2"
-    assert len(_table(lakehouse, f"{IRIS}.monitoring_metrics")) == 2  # one check per run
+    assert str(champion.version) in ("2", "3")
+    # Every promotion is recorded on both versions, and each replaced the Champion it was judged against.
+    chain, version = [], str(champion.version)
+    while version != "1":
+        tags = registry.get_model_version(IRIS_MODEL, version).tags
+        assert tags["champion_action"] == "promotion" and tags["champion_by"] == local_user()
+        assert tags["champion_replaced"] == tags["validation_compared_with"], tags
+        assert registry.get_model_version(IRIS_MODEL, tags["champion_replaced"]).tags["replaced_by"] == version
+        chain.append(version)
+        version = tags["champion_replaced"]
+    assert len(chain) == promoted
+    predictions = _table(lakehouse, f"{IRIS}.iris_predictions")
+    assert len(set(predictions.model_version)) == 1 and set(predictions.model_version) <= {"2", "3"}  # rescored
+    assert len(_table(lakehouse, f"{IRIS}.monitoring_metrics")) == 1 + promoted  # one check per whole run
