@@ -36,6 +36,7 @@ dbutils.widgets.text("sample_fraction", "1", "Share of the entities trained on (
 # COMMAND ----------
 
 from common.lifecycle.training import trained_variant
+from common.lifecycle.training_set import parse_sample_fraction
 from common.lifecycle.validation import validate
 from common.projects import model_spec, project_module
 from common.runtime import feature_store_client
@@ -55,7 +56,7 @@ outcome = validate(
     feature_table=dbutils.widgets.get("feature_table"),
     experiment_name=dbutils.widgets.get("experiment_name"),
     mode=dbutils.widgets.get("validation_mode"),
-    sample_fraction=float(dbutils.widgets.get("sample_fraction")),
+    sample_fraction=parse_sample_fraction(dbutils.widgets.get("sample_fraction")),
 )
 dbutils.jobs.taskValues.set("validation_status", outcome.status)
 dbutils.jobs.taskValues.set("candidate_metrics", outcome.candidate_metrics)
