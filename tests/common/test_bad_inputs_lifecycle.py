@@ -187,17 +187,15 @@ def _predictions(spark, stage: Stage, name: str) -> str:
     return table
 
 
-@pytest.mark.parametrize("case", ["missing", "no_label", "duplicate", "all_labels_null"])
+@pytest.mark.parametrize("case", [*BAD_LABEL_TABLES, "all_labels_null"])
 def test_monitoring_refuses_bad_outcomes_and_records_nothing(spark, stage, case):
     scored = _predictions(spark, stage, f"scored_{case}")
     history = f"{stage.raw}_monitoring_{case}"
-    if case == "all_labels_null":
-        labels, message = stage.raw, rf"^No prediction in {scored} has a known outcome in {stage.raw}: nothing to"
-    elif case == "duplicate":
-        labels = _raw_variant(spark, stage, "outcomes_twice", lambda df: df.unionByName(df.limit(1)))
-        message = rf"^Outcomes in {labels} has more than one row for key "
-    else:
-        labels, message = _bad_label_table(spark, stage, case)
+    labels, message = (stage.raw, "") if case == "all_labels_null" else _bad_label_table(spark, stage, case)
+    if case in ("all_labels_null", "empty"):  # outcomes not known yet: nothing to measure
+        message = rf"^No prediction in {scored} has a known outcome in {labels}: nothing to monitor yet$"
+    elif case in ("duplicate", "null_key"):  # a key twice would give a row two outcomes
+        message = message.replace("^Table ", "^Outcomes in ")
     rows_before = tables.read_table(spark, scored).orderBy(*stage.spec.prediction_keys).collect()
     with pytest.raises((LookupError, ValueError), match=message):
         monitor(spark, stage.spec, Monitoring(), predictions_table=scored, labels_table=labels,
@@ -355,6 +353,51 @@ def test_batch_inference_names_a_feature_gone_from_the_table_the_model_was_train
         batch_inference(spark, fe, SPEC, model_name=model.model_name, input_table=shared["raw_table"],
                         output_table=output)
     assert snapshot(spark, [output], [model.model_name]) == before
+
+
+def test_batch_inference_refuses_rows_that_find_no_features_and_keeps_the_predictions(spark, fe, shared, trained,
+                                                                                      request, schema):
+    """Before, an empty feature table had every row scored on nulls, replacing good predictions."""
+    from conftest import registered_copy
+
+    model = registered_copy(trained, request, f"{NS}_models")
+    registry.set_alias(model.model_name, registry.CHAMPION, model.version)
+    output = f"{schema}.predictions"
+    batch_inference(spark, fe, SPEC, model_name=model.model_name, input_table=shared["raw_table"],
+                    output_table=output)
+    later = f"{schema}.later_labels"  # entities the feature table has never seen
+    tables.write_table(spark, spark.createDataFrame(_labels(["no"] * 5).assign(entity_id=lambda d: "new_" + d.entity_id)),
+                       later)
+    before = snapshot(spark, [output], [model.model_name])
+    with pytest.raises(ValueError, match=rf"^5 of 5 rows of {later} found no features for {model.model_name} version "
+                                         rf"{model.version} "):
+        batch_inference(spark, fe, SPEC, model_name=model.model_name, input_table=later, output_table=output)
+    assert snapshot(spark, [output], [model.model_name]) == before
+
+
+def test_monitoring_names_a_scoring_version_the_registry_no_longer_has_before_writing(spark, fe, shared, schema):
+    scored, history = f"{schema}.predictions", f"{schema}.monitoring"
+    typed = dict(predictions.columns(SPEC))
+    tables.write_table(spark, tables.read_table(spark, shared["raw_table"]).select(
+        *[F.col(k).cast(typed[k]).alias(k) for k in SPEC.prediction_keys], F.lit(1.0).alias("prediction"),
+        F.lit(None).cast("double").alias("label"), F.lit("test.nowhere.model").alias("model_name"),
+        F.lit("3").alias("model_version"), F.current_timestamp().alias("scored_at")), scored)
+    before = snapshot(spark, [scored])
+    with pytest.raises(LookupError, match=r"^Registered model test.nowhere.model does not exist in the registry "):
+        monitor(spark, SPEC, Monitoring(), predictions_table=scored, labels_table=shared["raw_table"],
+                monitoring_table=history, fe=fe, feature_table=shared["feature_table"], experiment_name="/tests/x")
+    assert snapshot(spark, [scored]) == before  # not even the outcomes copied in
+    assert not tables.table_exists(spark, history)
+
+
+@pytest.mark.parametrize("text", ["abc", "0", "1.5", ""])
+def test_a_sample_fraction_parameter_that_is_no_share_is_named(text):
+    from common.lifecycle.training_set import parse_sample_fraction
+
+    with pytest.raises(ValueError, match=rf"^The parameter sample_fraction must be a number in \(0, 1\] .*, not "
+                                         rf"'{text}'$"):
+        parse_sample_fraction(text)
+    assert parse_sample_fraction(" 0.25 ") == 0.25
 
 
 def test_training_records_the_feature_table_each_version_was_trained_on(trained, shared):
