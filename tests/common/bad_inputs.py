@@ -43,12 +43,11 @@ def model_state(name: str):
 
 
 def snapshot(spark, table_names=(), model_names=()) -> dict:
-    """Every table's latest commit and row count, every model's versions and aliases: what a failed
-    step must leave as it found it."""
+    """Every table's latest commit (any write makes one), every model's versions and aliases: what a
+    failed step must leave as it found it."""
     state = {}
     for name in table_names:
-        exists = tables.table_exists(spark, name)
-        state[name] = (delta_version(name), tables.read_table(spark, name).count()) if exists else None
+        state[name] = delta_version(name) if tables.table_exists(spark, name) else None
     for name in model_names:
         state[name] = model_state(name)
     return state

@@ -10,7 +10,8 @@ small binary model of the shared lifecycle: the lifecycle code is the same for e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import mlflow
 import pandas as pd
@@ -51,11 +52,13 @@ class Stage:
     model: str  # never registered: training must leave it so
     champion: str  # a registered model with a Champion, for inference
     experiment: str
+    made: dict[str, str] = field(default_factory=dict)  # the bad tables written so far, by case
 
     @property
     def time(self) -> str:
         return self.spec.timestamp
 
+    @cached_property
     def settings(self) -> ModelSettings:
         model = project_module(self.project, "model")
         variant = model.VARIANTS[0] if hasattr(model, "spec_for") else None
@@ -85,9 +88,11 @@ def stage(request, spark, fe, dummy_model_uri) -> Stage:
 
 
 def _raw_variant(spark, stage: Stage, name: str, change) -> str:
-    """A copy of the stage's label table, changed."""
+    """A copy of the stage's label table, changed (written once per module)."""
     table = f"{stage.raw}_{name}"
-    tables.write_table(spark, change(tables.read_table(spark, stage.raw)), table)
+    if name not in stage.made:
+        tables.write_table(spark, change(tables.read_table(spark, stage.raw)), table)
+        stage.made[name] = table
     return table
 
 
@@ -131,7 +136,7 @@ def test_training_refuses_a_bad_label_table_and_registers_nothing(spark, fe, sta
         table, message = _bad_label_table(spark, stage, case)
     before = snapshot(spark, [table, stage.features], [stage.model])
     with pytest.raises((LookupError, ValueError), match=message):
-        train(spark, fe, stage.spec, stage.settings(), raw_table=table, feature_table=stage.features,
+        train(spark, fe, stage.spec, stage.settings, raw_table=table, feature_table=stage.features,
               model_name=stage.model, experiment_name=stage.experiment)
     assert snapshot(spark, [table, stage.features], [stage.model]) == before
     assert before[stage.model] is None  # no model registered, not even an empty one
@@ -144,7 +149,7 @@ def test_training_of_a_segment_with_no_row_names_the_segment(spark, fe, stage):
                          lambda df: df.withColumn(next(iter(segment)), F.lit("elsewhere")))
     chosen = ", ".join(f"{c} = {v!r}" for c, v in segment.items())
     with pytest.raises(ValueError, match=rf"^Table {table} has no row with {chosen}$"):
-        train(spark, fe, spec, stage.settings(), raw_table=table, feature_table=stage.features,
+        train(spark, fe, spec, stage.settings, raw_table=table, feature_table=stage.features,
               model_name=stage.model, experiment_name=stage.experiment)
     assert model_state(stage.model) is None
 
@@ -174,9 +179,13 @@ def test_batch_inference_names_a_model_that_does_not_exist_or_has_no_champion(sp
     assert not tables.table_exists(spark, output)
 
 
-def _predictions(spark, stage: Stage, name: str) -> str:
-    """A predictions table of the stage's rows, as batch inference writes it, outcomes not known yet."""
-    table = f"{stage.raw}_{name}"
+def _predictions(spark, stage: Stage) -> str:
+    """A predictions table of the stage's rows, as batch inference writes it, outcomes not known yet
+    (one per module: a monitoring that fails leaves it as it was, which each test checks)."""
+    table = f"{stage.raw}_scored"
+    if table in stage.made.values():
+        return table
+    stage.made["scored"] = table
     typed = dict(predictions.columns(stage.spec))
     scored = tables.read_table(spark, stage.raw).select(
         *[F.col(k).cast(typed[k]).alias(k) for k in stage.spec.prediction_keys],
@@ -189,7 +198,7 @@ def _predictions(spark, stage: Stage, name: str) -> str:
 
 @pytest.mark.parametrize("case", [*BAD_LABEL_TABLES, "all_labels_null"])
 def test_monitoring_refuses_bad_outcomes_and_records_nothing(spark, stage, case):
-    scored = _predictions(spark, stage, f"scored_{case}")
+    scored = _predictions(spark, stage)
     history = f"{stage.raw}_monitoring_{case}"
     labels, message = (stage.raw, "") if case == "all_labels_null" else _bad_label_table(spark, stage, case)
     if case in ("all_labels_null", "empty"):  # outcomes not known yet: nothing to measure
