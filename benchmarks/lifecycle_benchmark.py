@@ -134,7 +134,7 @@ def floor() -> dict:
         pdf = point_in_time(spine, read(FEATURES)).drop(columns=[LABEL_TIME]).sort_values(ID, ignore_index=True)
     with step("split + fit lightgbm"):
         settings = load_settings()
-        train_rows, holdout = split_holdout(SPEC, pdf, settings.holdout_fraction, settings.seed)
+        train_rows, holdout = split_holdout(SPEC, pdf, settings.holdout_fraction)
         features = feature_columns(SPEC, pdf)
         X, y = train_rows[features], train_rows[LABEL]
         params = dict(settings.training.hyperparameters)

@@ -31,7 +31,7 @@ def load_config(schema: type, project_config: Path, variant: str | None = None, 
     The variant file is ``<project config folder>/variants/<variant>.yml``.
     """
     merged: dict = {}
-    origin: dict[str, Path] = {}
+    origin: dict[str, Path] = {"": Path(project_config)}  # what a key no file sets is missing from
     for path in config_files(project_config, variant, layers):
         _merge(merged, _read(path), origin, path, "")
     return _build(schema, merged, origin, "")
@@ -68,13 +68,42 @@ def layer_file(folder: Path, name: str, what: str) -> Path:
     return path
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key set twice in one mapping (plain YAML keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                mark = key_node.start_mark
+                raise ConfigError(f"{mark.name}:{mark.line + 1}:{mark.column + 1}: key {key!r} is set twice in one "
+                                  f"mapping (first at line {seen[key] + 1}); keep one")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_error(path: Path, err: yaml.YAMLError) -> ConfigError:
+    """One line: the file, line and column of the mistake, what YAML found there, and what it was parsing."""
+    mark = getattr(err, "problem_mark", None)
+    if mark is None:
+        return ConfigError(f"{path} is not valid YAML: {err}")
+    what = f" ({err.context}" if getattr(err, "context", None) else ""
+    context_mark = getattr(err, "context_mark", None)
+    if what and context_mark is not None and (context_mark.line, context_mark.column) != (mark.line, mark.column):
+        what += f" that starts at line {context_mark.line + 1}, column {context_mark.column + 1}"
+    return ConfigError(f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {err.problem}"
+                       + (what + ")" if what else ""))
+
+
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        with open(path) as stream:  # the marks of an error then name the file
+            data = yaml.load(stream, Loader=_StrictLoader) or {}  # a SafeLoader: plain data only
     except FileNotFoundError:
         raise ConfigError(f"Config file {path} does not exist") from None
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path} is not valid YAML: {err}") from None
+        raise _yaml_error(path, err) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}")
     return data
@@ -119,7 +148,9 @@ def _build(schema, data, origin, prefix):
         dotted = f"{prefix}{name}"
         if name not in data:
             if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-                raise ConfigError(f"Missing required key {dotted!r} (set it in {GLOBAL_CONFIG.name} or the project's config)")
+                kind = "a mapping" if dataclasses.is_dataclass(hints[name]) else _name(hints[name])
+                raise ConfigError(f"Missing required key {dotted!r} ({kind}): set it in "
+                                  f"{_where(origin, prefix.rstrip('.'))} (or for every project in {GLOBAL_CONFIG})")
             continue
         values[name] = _convert(hints[name], data[name], origin, dotted)
     return schema(**values)
@@ -173,8 +204,10 @@ def _convert_plain(hint, value, origin, dotted):
 
 
 def _fail(origin, dotted, value, expected):
+    if value is None:  # `key:` with nothing after it
+        raise ConfigError(f"{_where(origin, dotted)}: key {dotted!r} has no value; it must be {expected}")
     raise ConfigError(f"{_where(origin, dotted)}: key {dotted!r} must be {expected}, not {value!r}")
 
 
 def _name(hint) -> str:
-    return getattr(hint, "__name__", str(hint))
+    return "null" if hint is type(None) else getattr(hint, "__name__", str(hint))

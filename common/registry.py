@@ -56,7 +56,19 @@ def get_version(model_name: str, version: str | int):
     try:
         return client().get_model_version(model_name, str(version))
     except MlflowException:
+        require_model(model_name)
         raise LookupError(f"Registered model {model_name} has no version {version}") from None
+
+
+def require_model(model_name: str) -> None:
+    """A LookupError naming the model when the registry does not have it."""
+    try:
+        client().get_registered_model(check_model_name(model_name))
+    except MlflowException as exc:
+        if exc.error_code not in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
+            raise
+        raise LookupError(f"Registered model {model_name} does not exist in the registry "
+                          f"{mlflow.get_registry_uri()}; check the name (catalog.schema.model) or train it first") from None
 
 
 def set_alias(model_name: str, alias: str, version: str | int) -> None:

@@ -11,6 +11,7 @@ from pyspark.sql import functions as F
 from common import registry, tables
 from common.lifecycle import predictions
 from common.lifecycle.spec import ModelSpec
+from common.lifecycle.training import FEATURE_TABLE_TAG
 from common.lifecycle.training_set import segment_rows
 
 
@@ -29,10 +30,12 @@ def batch_inference(spark, fe, spec: ModelSpec, *, model_name: str, input_table:
     of adding one, and keeps its known outcome (common/lifecycle/predictions.py)."""
     champion = registry.version_by_alias(model_name, registry.CHAMPION)
     if champion is None:
+        registry.require_model(model_name)
         raise LookupError(f"Registered model {model_name} has no {registry.CHAMPION} alias; train and deploy a model first")
     version = str(champion.version)
     keys = spec.prediction_keys
     rows = segment_rows(spark, spec, input_table, keys)
+    _require_trained_features(spark, champion, keys)
     rows_scored = rows.count()
     scored = fe.score_batch(model_uri=registry.model_uri(model_name, version), df=rows)
     _require_features(scored, rows.columns, rows_scored, model_name, version, input_table)
@@ -48,6 +51,24 @@ def batch_inference(spark, fe, spec: ModelSpec, *, model_name: str, input_table:
     predictions.ensure_table(spark, spec, output_table)
     tables.merge_into(spark, written, output_table, keys, only_columns=True)
     return InferenceResult(model_name, version, rows_scored, tables.read_table(spark, output_table).count())
+
+
+def _require_trained_features(spark, champion, keys: list[str]) -> None:
+    """The feature table the version was trained on (its tag) still has every feature the model takes
+    (its signature), so that a feature dropped or renamed since is named here, before any row is scored."""
+    import mlflow
+
+    feature_table = champion.tags.get(FEATURE_TABLE_TAG)
+    if not feature_table:  # a version trained before versions recorded it
+        return
+    uri = registry.model_uri(champion.name, champion.version)
+    signature = mlflow.models.get_model_info(uri).signature
+    if signature is None:
+        return
+    needed = [c for c in signature.inputs.input_names() if c not in keys]
+    tables.require_columns(tables.read_table(spark, feature_table), needed,
+                           f"Feature table {feature_table}, which {champion.name} version {champion.version} "
+                           "was trained on,")
 
 
 def _require_features(scored, input_columns: list[str], rows: int, model_name: str, version: str,

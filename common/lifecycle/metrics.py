@@ -23,6 +23,9 @@ HOLDOUT_METRICS = {
     "regression": ("root_mean_squared_error", "mean_absolute_error", "r2_score"),
 }
 
+# Metrics that are not a share between 0 and 1: a limit or threshold on any other must lie in [0, 1].
+UNBOUNDED_METRICS = ("log_loss", "root_mean_squared_error", "mean_absolute_error", "r2_score")
+
 
 def headline(spec: ModelSpec, metrics: dict[str, float], baseline: dict[str, float]) -> str:
     """The model's headline metric against the baseline's, e.g. "roc_auc 0.8347 (baseline 0.5000)"."""

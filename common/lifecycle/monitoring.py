@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import functions as F
 
-from common import runtime, tables
+from common import registry, runtime, tables
 from common.lifecycle import predictions as table_layout
 from common.lifecycle import reports
 from common.lifecycle.settings import Monitoring
@@ -83,14 +83,17 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
         raise ValueError(f"A drift report on {feature_table} needs the MLflow experiment to log it to: "
                          "set the parameter 'experiment_name'")
     keys = spec.prediction_keys
+    columns = [*keys, "prediction", "model_name", "model_version", table_layout.LABEL]
+    latest = tables.read_table(spark, predictions_table, columns=columns, non_empty=True).agg(
+        F.max_by("model_version", "scored_at").alias("version"), F.max_by("model_name", "scored_at").alias("name"),
+    ).first()
+    if feature_table:  # what the report needs, checked before anything is written
+        fe.read_table(name=feature_table)
+        registry.get_version(latest.name, latest.version)  # its training rows
     # The outcomes known so far go into the predictions table first, where its quality monitor reads them.
-    tables.read_table(spark, predictions_table, non_empty=True)
     table_layout.record_outcomes(spark, spec, predictions_table, labels_table)
-    predictions = tables.read_table(spark, predictions_table,
-                                    columns=[*keys, "prediction", "model_name", "model_version", table_layout.LABEL])
     # The latest Champion's predictions, with the outcomes known so far.
-    latest = predictions.agg(F.max_by("model_version", "scored_at").alias("version"),
-                             F.max_by("model_name", "scored_at").alias("name")).first()
+    predictions = tables.read_table(spark, predictions_table, columns=columns)
     labelled = predictions.filter((F.col("model_version") == latest.version) & F.col(table_layout.LABEL).isNotNull()
                                   ).withColumnRenamed(table_layout.LABEL, spec.label)
     rows = labelled.count()

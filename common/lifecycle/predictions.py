@@ -77,9 +77,13 @@ def record_outcomes(spark, spec: ModelSpec, predictions_table: str, labels_table
     MERGE: a failure changes no row, and a rerun rewrites none."""
     keys = spec.prediction_keys
     ensure_table(spark, spec, predictions_table)
-    labels = tables.read_table(spark, labels_table, columns=[*keys, spec.label]).select(
-        *keys, spec.label_values(F.col(spec.label)).cast(VALUE_TYPE).alias(LABEL))
-    tables.require_unique(labels, keys, f"Outcomes in {labels_table}")
+    # The label time has the type the predictions table gives it, so that the outcomes meet their rows.
+    typed = {**dict.fromkeys(keys), spec.timestamp: dict(columns(spec))[spec.timestamp], spec.label: None}
+    labels = tables.read_table(spark, labels_table, columns=list(typed))
+    tables.require_types(labels, {c: t for c, t in typed.items() if t}, f"Table {labels_table}")
+    labels = labels.select(*keys, spec.label_values(F.col(spec.label)).cast(VALUE_TYPE).alias(LABEL))
+    # A null key meets no prediction and a key twice would give a row two outcomes: both are refused.
+    tables.require_keys(labels, keys, f"Outcomes in {labels_table}", non_empty=False)
     view = f"outcomes_{uuid.uuid4().hex[:12]}"
     labels.createOrReplaceTempView(view)
     try:

@@ -3,12 +3,19 @@ from its config/project.yml over common/global-config.yml; a project adds its ow
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+import pandas as pd
+
 from common.config import ConfigError, config_files, file_that_sets, load_config
-from common.lifecycle.metrics import DRIFT_METHODS, HOLDOUT_METRICS, monitored_metrics
+from common.lifecycle.metrics import DRIFT_METHODS, HOLDOUT_METRICS, UNBOUNDED_METRICS, monitored_metrics
 from common.lifecycle.spec import ModelSpec
 from common.suggest import did_you_mean
 
@@ -103,21 +110,24 @@ def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, varian
             where = file_that_sets(files, f"training.hyperparameters.{name}")
             raise ConfigError(f"{where}: unknown {spec.library} parameter "
                               f"'training.hyperparameters.{name}'{hint}")
+    check_hyperparameters(spec, settings, files)
     holdout = HOLDOUT_METRICS[spec.problem]
-    for name in settings.validation.thresholds:
+    for name, threshold in settings.validation.thresholds.items():
         if name not in holdout:
             hint = did_you_mean(name, holdout, "; did you mean '{}'?")
             where = file_that_sets(files, f"validation.thresholds.{name}")
             raise ConfigError(f"{where}: 'validation.thresholds.{name}' is no holdout metric{hint} (validation "
                               f"compares {', '.join(holdout)})")
+        _check_threshold(name, threshold, files)
     measured = monitored_metrics(spec)
     for bound in ("minimum", "maximum"):
-        for name in getattr(settings.monitoring, bound):
+        for name, limit in getattr(settings.monitoring, bound).items():
+            key = f"monitoring.{bound}.{name}"
             if name not in measured:
                 hint = did_you_mean(name, measured, "; did you mean '{}'?")
-                where = file_that_sets(files, f"monitoring.{bound}.{name}")
-                raise ConfigError(f"{where}: 'monitoring.{bound}.{name}' is no metric that monitoring "
+                raise ConfigError(f"{file_that_sets(files, key)}: '{key}' is no metric that monitoring "
                                   f"measures{hint} (it measures {', '.join(measured)})")
+            _check_range(key, limit, name, files)
     drift = settings.monitoring.drift
     if drift.method and drift.method not in DRIFT_METHODS:
         hint = did_you_mean(drift.method, DRIFT_METHODS, "; did you mean '{}'?")
@@ -128,3 +138,102 @@ def load_model_settings(cls: type[S], spec: ModelSpec, config_file: Path, varian
         raise ConfigError(f"{file_that_sets(files, 'monitoring.drift.threshold')}: 'monitoring.drift.threshold' "
                           f"must be a positive score (0: the method's own), not {drift.threshold}")
     return settings
+
+
+def _check_range(key: str, value: float | None, metric: str, files: list[Path]) -> None:
+    """A limit on a share (accuracy, a rate, drift_share, ...) lies in [0, 1]; an error (RMSE) is not negative."""
+    if value is None:
+        return
+    share = metric not in UNBOUNDED_METRICS
+    low, high = (0.0, 1.0) if share else (0.0, float("inf"))
+    if metric == "r2_score":
+        low, high = float("-inf"), 1.0
+    if not low <= value <= high:
+        rule = "between 0 and 1" if share else ("at most 1" if metric == "r2_score" else "at least 0")
+        raise ConfigError(f"{file_that_sets(files, key)}: '{key}' must be {rule} ({metric} cannot be "
+                          f"anything else), not {value}")
+
+
+def _check_threshold(name: str, threshold: Threshold, files: list[Path]) -> None:
+    """A threshold checks something, and MLflow's MetricThreshold takes it as written."""
+    from mlflow.models import MetricThreshold
+
+    key = f"validation.thresholds.{name}"
+    values = (threshold.threshold, threshold.min_absolute_change, threshold.min_relative_change)
+    if all(v is None for v in values):
+        raise ConfigError(f"{file_that_sets(files, key)}: '{key}' sets none of threshold, min_absolute_change, "
+                          "min_relative_change, so it would check nothing: give it a value or remove it")
+    try:
+        MetricThreshold(threshold=threshold.threshold, min_absolute_change=threshold.min_absolute_change,
+                        min_relative_change=threshold.min_relative_change,
+                        greater_is_better=threshold.greater_is_better)
+    except Exception as exc:  # MLflow's own check, e.g. "`min_absolute_change` parameter must be a positive number."
+        reason = str(exc).removeprefix("Could not instantiate MetricThreshold class: ").strip()
+        raise ConfigError(f"{file_that_sets(files, key)}: '{key}' is refused by MLflow: {reason}") from None
+    _check_range(f"{key}.threshold", threshold.threshold, name, files)
+
+
+# A few made-up rows of three numeric features, on which the model library checks the hyperparameters
+# (types and ranges) as it would at training: by fitting on them.
+_PROBE_ROWS = 24
+
+
+def check_hyperparameters(spec: ModelSpec, settings: ModelSettings, files: list[Path]) -> None:
+    """The model library accepts the hyperparameters as configured, which it only says when it fits:
+    a probe fit on a few made-up rows, at load time, so that a string where a number goes or a value
+    out of its range is an error naming the file and the key, not a TypeError deep in training."""
+    params = dict(settings.training.hyperparameters)
+    if not params or _probe_fit(spec, params, settings.seed) is None:
+        return
+    defaults = spec.make_model({}, settings.seed).get_params()
+    for name, value in params.items():
+        refused = _probe_fit(spec, {name: value}, settings.seed)
+        if refused is None:
+            continue
+        key = f"training.hyperparameters.{name}"
+        default = defaults.get(name)
+        if isinstance(value, str) and isinstance(default, (int, float)) and not isinstance(default, bool):
+            why = f"must be a number ({spec.library}'s default is {default}), not {value!r}"
+        else:
+            why = f"= {value!r} is refused by {spec.library}: {refused}"
+        raise ConfigError(f"{file_that_sets(files, key)}: '{key}' {why}")
+    together = _probe_fit(spec, params, settings.seed)
+    raise ConfigError(f"{file_that_sets(files, 'training.hyperparameters')}: {spec.library} refuses "
+                      f"'training.hyperparameters' together ({', '.join(params)}): {together}")
+
+
+def _probe_fit(spec: ModelSpec, params: dict, seed: int) -> str | None:
+    """Why the model refuses `params` on made-up rows of the spec's problem, or None when it fits."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.random((_PROBE_ROWS, 3)), columns=["a", "b", "c"])
+    classes = {"binary": 2, "multiclass": 3}.get(spec.problem)
+    y = np.arange(_PROBE_ROWS) % classes if classes else rng.random(_PROBE_ROWS)
+    try:
+        with _silenced():
+            spec.make_model(dict(params), seed).fit(X, y)
+    except Exception as exc:  # whatever the library raises is its verdict on the parameters
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # LightGBM's checks end with their place in its C++ sources, which says nothing to a user.
+        return re.sub(r"\s+at \S+, line \d+\s*\.?$", "", first).strip()
+    return None
+
+
+@contextlib.contextmanager
+def _silenced():
+    """No output from a probe fit: LightGBM writes "[LightGBM] [Fatal] ..." to the process's stderr
+    from C++ before it raises, which would stand before the one message the user should see."""
+    saved = None
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:  # no file descriptor 2 to silence (an embedded interpreter): print then
+        saved = None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -30,6 +30,7 @@ model_name, version = dbutils.widgets.get("model_name"), dbutils.widgets.get("mo
 # COMMAND ----------
 
 from common.lifecycle.training import trained_variant
+from common.lifecycle.training_set import parse_sample_fraction
 from common.lifecycle.validation import validate, verdict_on_error
 from common.projects import model_spec, project_module
 from common.runtime import feature_store_client
@@ -57,7 +58,7 @@ with verdict_on_error(model_name, version):
         feature_table=dbutils.widgets.get("feature_table"),
         experiment_name=dbutils.widgets.get("experiment_name"),
         mode=dbutils.widgets.get("validation_mode"),
-        sample_fraction=float(dbutils.widgets.get("sample_fraction")),
+        sample_fraction=parse_sample_fraction(dbutils.widgets.get("sample_fraction")),
     )
 
 # COMMAND ----------

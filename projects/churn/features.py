@@ -10,10 +10,13 @@ from pyspark.sql import functions as F
 
 from common import tables
 from common.lifecycle.features import write_feature_table
-from projects.churn.data import RAW_COLUMNS
+from projects.churn.data import RAW_KEYS, RAW_SCHEMA
 
 KEYS = ["customer_id", "feature_timestamp"]
 LABEL = "churn"
+# What the features read of the raw table, checked before any is computed (the label is never read).
+SOURCE_SCHEMA = {column: kind for column, kind in RAW_SCHEMA.items() if column != LABEL}
+SOURCE_KEYS = RAW_KEYS
 SERVICE_COLUMNS = ["phone_service", "online_security", "online_backup", "device_protection", "tech_support",
                    "streaming_tv", "streaming_movies"]
 
@@ -93,7 +96,7 @@ def write_features(spark, fe, raw_table: str, feature_table: str) -> int:
 
     Idempotent: a rerun on the same raw rows leaves the table unchanged. Returns its row count.
     """
-    raw = tables.read_table(spark, raw_table, columns=[c for c in RAW_COLUMNS if c != LABEL], non_empty=True)
+    raw = tables.read_table(spark, raw_table, columns=SOURCE_SCHEMA, keys=SOURCE_KEYS, non_empty=True)
     return write_feature_table(
         spark, fe, compute_features(raw), feature_table, primary_keys=KEYS, timeseries_column="feature_timestamp",
         description="Telco customer features, one row per customer and snapshot (projects/churn/features.py).")

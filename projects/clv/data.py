@@ -24,7 +24,9 @@ COUNTRIES = ("DE", "FR")
 # What the transactions table holds: one row per purchase, keyed by customer and the purchase's
 # number among that customer's purchases (CDNOW has identical purchases on the same day).
 KEYS = ["customer_id", "transaction_number"]
-COLUMNS = [*KEYS, "purchase_date", "cds", "dollars", "country"]
+SCHEMA = {"customer_id": "string", "transaction_number": "int", "purchase_date": "date", "cds": "int",
+          "dollars": "double", "country": "string"}
+COLUMNS = list(SCHEMA)
 FIRST_DAY, LAST_DAY = pd.Timestamp("1997-01-01"), pd.Timestamp("1998-06-30")
 
 
@@ -101,7 +103,6 @@ def ingest_transactions(spark, transactions_table: str, source: str) -> int:
     if source not in SOURCES:
         raise ValueError(f"Unknown transactions source {source!r}; sources: {', '.join(SOURCES)}")
     pdf = with_keys_and_country(load_cdnow() if source == "cdnow" else generate_sample())
-    df = spark.createDataFrame(pdf, "customer_id string, transaction_number int, purchase_date date, cds int, "
-                                    "dollars double, country string")
+    df = spark.createDataFrame(pdf, ", ".join(f"{column} {kind}" for column, kind in SCHEMA.items()))
     tables.merge_into(spark, df, transactions_table, KEYS)
     return len(pdf)

@@ -16,9 +16,12 @@ from pyspark.sql import functions as F
 
 from common import tables
 from common.lifecycle.features import write_feature_table
+from projects.clv import data
 
 KEYS = ["customer_id", "cutoff"]
-TRANSACTION_COLUMNS = ["customer_id", "purchase_date", "cds", "dollars", "country"]
+# What features and labels read of the transactions table, checked before anything is computed.
+SOURCE_SCHEMA = data.SCHEMA
+SOURCE_KEYS = data.KEYS
 RECENT_DAYS = (30, 90)
 
 
@@ -78,7 +81,7 @@ def compute_features(transactions: DataFrame, cutoffs: DataFrame) -> DataFrame:
 
 
 def read_transactions(spark, transactions_table: str) -> DataFrame:
-    return tables.read_table(spark, transactions_table, columns=TRANSACTION_COLUMNS, non_empty=True)
+    return tables.read_table(spark, transactions_table, columns=SOURCE_SCHEMA, keys=SOURCE_KEYS, non_empty=True)
 
 
 def write_features(spark, fe, transactions_table: str, feature_table: str, cutoffs: list[date]) -> int:

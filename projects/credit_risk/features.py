@@ -13,10 +13,14 @@ from pyspark.sql import functions as F
 
 from common import tables
 from common.lifecycle.features import write_feature_table
-from projects.credit_risk.data import HOME, JOB, LABEL, MARITAL, RAW_COLUMNS
+from projects.credit_risk.data import HOME, JOB, LABEL, MARITAL, RAW_SCHEMA
+from projects.credit_risk.data import KEYS as RAW_KEYS
 
 ID, TIMESTAMP = "application_id", "feature_timestamp"
 KEYS = [ID, TIMESTAMP]
+# What the features read of the raw table, checked before any is computed (the label is never read).
+SOURCE_SCHEMA = {column: kind for column, kind in RAW_SCHEMA.items() if column != LABEL}
+SOURCE_KEYS = RAW_KEYS
 
 
 def _amount(raw: DataFrame, column: str) -> Column:
@@ -93,7 +97,7 @@ def compute_features(raw: DataFrame) -> DataFrame:
 def write_features(spark, fe, raw_table: str, feature_table: str) -> int:
     """Compute features from the raw table and create or merge the feature table; returns its row
     count. A rerun on the same raw rows leaves the table unchanged. The label is never read."""
-    raw = tables.read_table(spark, raw_table, columns=[c for c in RAW_COLUMNS if c != LABEL], non_empty=True)
+    raw = tables.read_table(spark, raw_table, columns=SOURCE_SCHEMA, keys=SOURCE_KEYS, non_empty=True)
     return write_feature_table(
         spark, fe, compute_features(raw), feature_table, primary_keys=KEYS, timeseries_column=TIMESTAMP,
         description="Loan application features, one row per application and snapshot "

@@ -10,7 +10,11 @@ from common import tables
 
 SPECIES = ("setosa", "versicolor", "virginica")
 MEASUREMENTS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-RAW_COLUMNS = ["flower_id", "observed_at", *MEASUREMENTS, "species"]
+# The raw table: its columns with their Spark types (any number where a number is written), and its key.
+RAW_SCHEMA = {"flower_id": "string", "observed_at": "timestamp", **dict.fromkeys(MEASUREMENTS, "double"),
+              "species": "string"}
+RAW_COLUMNS = list(RAW_SCHEMA)
+RAW_KEYS = ["flower_id", "observed_at"]
 
 
 def load_iris() -> pd.DataFrame:
@@ -27,5 +31,5 @@ def ingest_raw_data(spark, raw_table: str, observed_at: datetime) -> int:
     """Land the flowers as one snapshot, keyed by flower and snapshot time; a rerun replaces it."""
     pdf = load_iris()
     pdf.insert(1, "observed_at", pd.Timestamp(observed_at))
-    tables.merge_into(spark, spark.createDataFrame(pdf[RAW_COLUMNS]), raw_table, ["flower_id", "observed_at"])
+    tables.merge_into(spark, spark.createDataFrame(pdf[RAW_COLUMNS]), raw_table, RAW_KEYS)
     return len(pdf)

@@ -7,9 +7,12 @@ from pyspark.sql import functions as F
 
 from common import tables
 from common.lifecycle.features import write_feature_table
-from projects.iris.data import MEASUREMENTS
+from projects.iris.data import MEASUREMENTS, RAW_KEYS, RAW_SCHEMA
 
 KEYS = ["flower_id", "feature_timestamp"]
+# What the features read of the raw table, checked before any is computed (the label is never read).
+SOURCE_SCHEMA = {column: kind for column, kind in RAW_SCHEMA.items() if column != "species"}
+SOURCE_KEYS = RAW_KEYS
 
 
 def compute_features(raw: DataFrame) -> DataFrame:
@@ -27,7 +30,7 @@ def compute_features(raw: DataFrame) -> DataFrame:
 
 def write_features(spark, fe, raw_table: str, feature_table: str) -> int:
     """Compute the features of every raw row and merge them into the feature table; returns its rows."""
-    raw = tables.read_table(spark, raw_table, columns=["flower_id", "observed_at", *MEASUREMENTS], non_empty=True)
+    raw = tables.read_table(spark, raw_table, columns=SOURCE_SCHEMA, keys=SOURCE_KEYS, non_empty=True)
     return write_feature_table(spark, fe, compute_features(raw), feature_table, primary_keys=KEYS,
                                timeseries_column="feature_timestamp",
                                description="Iris flower features (projects/iris/features.py).")

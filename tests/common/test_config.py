@@ -82,9 +82,14 @@ def test_layers_after_the_variant_override_it_and_a_mistake_names_its_own_file(p
         layer_file(models, "huge", "model")
 
 
-def test_malformed_yaml_names_the_file(project):
+def test_malformed_yaml_names_the_file_line_and_column(project):
     project.write_text("inner:\n  rate: [1\n")
-    with pytest.raises(ConfigError, match=rf"{project} is not valid YAML"):
+    with pytest.raises(ConfigError, match=rf"^{project}:3:1: not valid YAML: expected ',' or ']', but got "
+                                          r"'<stream end>' \(while parsing a flow sequence that starts at line 2, "
+                                          r"column 9\)$"):
+        load_config(Settings, project)
+    project.write_text("inner:\n  rate: 1\n  rate: 2\n")  # plain YAML would keep the last one silently
+    with pytest.raises(ConfigError, match=rf"^{project}:3:3: key 'rate' is set twice in one mapping \(first at line 2\)"):
         load_config(Settings, project)
     project.write_text("- just\n- a list\n")
     with pytest.raises(ConfigError, match="must hold a mapping"):

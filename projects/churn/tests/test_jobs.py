@@ -103,7 +103,7 @@ def test_training_job_with_a_misspelt_config_key_names_file_and_key(spark, catal
 
 def test_inference_job_without_a_champion_names_the_model(spark, catalog):
     _land_sample(spark, catalog)
-    with pytest.raises(JobFailed, match=rf"{_model(catalog)} has no Champion alias"):
+    with pytest.raises(JobFailed, match=rf"Registered model {_model(catalog)} does not exist in the registry"):
         _run(catalog, "churn_batch_inference")
     assert not tables.table_exists(spark, f"{_ns(catalog)}.churn_predictions")
 

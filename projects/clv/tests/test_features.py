@@ -12,7 +12,7 @@ from projects.clv.labels import HIGH_VALUE, check_horizon, compute_labels, parse
 from projects.clv.tests.conftest import CUTOFFS
 
 JULY, AUGUST = date(1997, 7, 1), date(1997, 8, 1)
-SCHEMA = "customer_id string, purchase_date date, cds int, dollars double, country string"
+SCHEMA = "customer_id string, transaction_number int, purchase_date date, cds int, dollars double, country string"
 
 
 def _transactions(spark):
@@ -27,7 +27,7 @@ def _transactions(spark):
         ("D", date(1997, 1, 10), 1, 5.0),
         ("D", date(1997, 7, 30), 0, 0.0),   # a purchase worth nothing still counts as a repurchase
     ]
-    return spark.createDataFrame([(c, d, n, v, "DE") for c, d, n, v in rows], SCHEMA)
+    return spark.createDataFrame([(c, i, d, n, v, "DE") for i, (c, d, n, v) in enumerate(rows)], SCHEMA)
 
 
 def _by_key(df):
@@ -63,6 +63,7 @@ def test_labels_come_from_the_window_that_starts_on_the_cutoff_day(spark):
 def test_value_buckets_split_at_the_high_value(spark):
     rows = [(c, date(1997, 6, 1), 1, 1.0, "FR") for c in "XYZ"]
     rows += [("X", JULY, 1, HIGH_VALUE - 0.01, "FR"), ("Y", JULY, 1, HIGH_VALUE, "FR")]
+    rows = [(c, i, *rest) for i, (c, *rest) in enumerate(rows)]  # a transaction number each
     labels = _by_key(compute_labels(spark.createDataFrame(rows, SCHEMA), cutoff_frame(spark, [JULY]), 30))
     assert [labels[c, JULY].value_bucket for c in "XYZ"] == [1, 2, 0]
 
