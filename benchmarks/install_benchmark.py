@@ -30,9 +30,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 TRACE_LINE = re.compile(r"^\++ ([\d.]+) (.*)$")
 # The set-up script's steps, by the command that starts them (the first pattern that matches).
 STEPS = [
-    ("venv", re.compile(r" -m venv |\buv venv\b")),
-    ("uv", re.compile(r"pip install .*\buv\b|command -v uv")),
-    ("requirements", re.compile(r"pip (install|uninstall)|-r ")),
+    ("venv", re.compile(r" -m venv ")),
+    ("uv", re.compile(r" -m pip .* uv(==\S+)?$|ensurepip")),  # pip installing uv itself
+    ("requirements", re.compile(r"\buv pip |-m pip install .*-r ")),
     ("command", re.compile(r"^exec ")),
 ]
 
