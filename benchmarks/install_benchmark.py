@@ -1,12 +1,13 @@
 """Benchmark: the first `./mlops` of a fresh clone, that is, creating .venv and installing into it.
 
-    python3 benchmarks/install_benchmark.py [--runs 3] [--rev HEAD] [--engine jvm] [--first-run JOB]
+    python3 benchmarks/install_benchmark.py [--runs 3] [--rev HEAD] [--engine jvm] [--link-mode copy]
+                                            [--first-run "run churn_feature_engineering"]
 
 Each run clones the repository at --rev into a new folder beside it and times `./mlops --help`
 there: wall time, split into the set-up script's steps (read from bash's trace, whose lines carry a
 timestamp). --engine jvm sets MLOPS_SPARK_ENGINE=jvm, which adds the classic engine's requirements;
 --link-mode copy makes uv copy files instead of hard-linking them from its cache (as when the
-cache sits on another file system). --first-run JOB then times `./mlops run JOB` in the same clone,
+cache sits on another file system). --first-run "ARGS" then times `./mlops ARGS` in the same clone,
 in a new lakehouse: the first job a new user runs, which compiles the modules it imports.
 Results go to benchmarks/results/ (git-ignored).
 """
@@ -68,15 +69,15 @@ def first_command(clone: Path, env: dict[str, str]) -> dict:
             "venv_mb": round(_size(clone / ".venv") / 1e6)}
 
 
-def first_run(clone: Path, env: dict[str, str], job: str) -> dict:
+def first_run(clone: Path, env: dict[str, str], command: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="install-benchmark-lakehouse-") as lakehouse:
         start = time.monotonic()
-        done = subprocess.run(["./mlops", "run", job], cwd=clone, env={**env, "MLOPS_LAKEHOUSE": lakehouse},
+        done = subprocess.run(["./mlops", *command.split()], cwd=clone, env={**env, "MLOPS_LAKEHOUSE": lakehouse},
                               capture_output=True, text=True, check=False)
         wall = time.monotonic() - start
     if done.returncode != 0:
-        raise SystemExit(f"./mlops run {job} failed in {clone}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
-    return {"job": job, "wall_s": round(wall, 2)}
+        raise SystemExit(f"./mlops {command} failed in {clone}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    return {"command": command, "wall_s": round(wall, 2)}
 
 
 def _size(folder: Path) -> int:
@@ -97,7 +98,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=["sail", "jvm"], default="sail", help="MLOPS_SPARK_ENGINE")
     parser.add_argument("--link-mode", choices=["hardlink", "copy"], default=None,
                         help="UV_LINK_MODE (default: uv's own choice, hard links where it can)")
-    parser.add_argument("--first-run", metavar="JOB", help="then time `./mlops run JOB` in each clone")
+    parser.add_argument("--first-run", metavar="ARGS", help='then time `./mlops ARGS` in each clone, e.g. "lifecycle churn"')
     args = parser.parse_args()
     rev = subprocess.run(["git", "rev-parse", args.rev], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.strip()
@@ -119,7 +120,7 @@ def main() -> None:
             shutil.rmtree(clone, ignore_errors=True)
         runs.append(run)
         split = "  ".join(f"{name} {seconds:.1f}" for name, seconds in run["steps_s"].items())
-        extra = f"  then `run {args.first_run}` {run['first_run']['wall_s']:.1f} s" if args.first_run else ""
+        extra = f"  then `{args.first_run}` {run['first_run']['wall_s']:.1f} s" if args.first_run else ""
         print(f"run {number}: first command {run['wall_s']:5.1f} s ({split}), second {run['second_command_s']:.1f} s, "
               f".venv {run['venv_mb']} MB{extra}  [load {run['load'][0]}]", flush=True)
     median = statistics.median(r["wall_s"] for r in runs)
