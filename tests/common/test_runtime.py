@@ -70,7 +70,7 @@ def _with_classic_pyspark():
     """`databricks.feature_engineering` imports classic pyspark (as a Databricks runtime has it), which
     .venv has with the JVM engine's requirements only; .ci/run installs them (MLOPS_REQUIRE_JVM=1)."""
     ready = local_spark.classic_pyspark_installed() or os.environ.get("MLOPS_REQUIRE_JVM") == "1"
-    reason = "needs the full pyspark: MLOPS_SPARK_ENGINE=jvm ./mlops test ... installs it"
+    reason = "needs the full pyspark: `MLOPS_SPARK_ENGINE=jvm ./mlops --help` installs it"
     return pytest.mark.skipif(not ready, reason=reason)
 
 

@@ -23,7 +23,7 @@ def _jvm():
     """Classic Spark, when Java and the full pyspark are there; .ci/run sets MLOPS_REQUIRE_JVM=1 (with
     which ./mlops installs requirements-jvm.txt), making their absence a failure."""
     ready = (shutil.which("java") is not None and classic_pyspark_installed()) or os.environ.get("MLOPS_REQUIRE_JVM") == "1"
-    reason = ("classic Spark needs Java 17 on PATH and the full pyspark (MLOPS_SPARK_ENGINE=jvm ./mlops test ... "
+    reason = ("classic Spark needs Java 17 on PATH and the full pyspark (`MLOPS_SPARK_ENGINE=jvm ./mlops --help` "
               "installs it; set MLOPS_REQUIRE_JVM=1 to make this a failure)")
     return pytest.mark.skipif(not ready, reason=reason)
 
