@@ -6,7 +6,11 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
-from databricks.feature_engineering import FeatureLookup
+
+# The very class that `databricks.feature_engineering` exports, from the module that defines it: that
+# package imports its client on import, which needs classic pyspark (py4j, SparkContext), and a laptop
+# has Spark Connect's client alone (requirements-local.txt).
+from databricks.ml_features.entities.feature_lookup import FeatureLookup
 from pyspark.sql import functions as F
 
 from common import tables

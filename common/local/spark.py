@@ -1,9 +1,11 @@
 """Local Spark sessions: a Sail Spark Connect server in this process (the default), or classic JVM
-Spark with Delta Lake (needs Java 17; the Delta jars come from Maven Central). Both are reached
-through the Spark Connect client, as Databricks serverless is."""
+Spark with Delta Lake (needs Java 17 and the full pyspark of requirements-jvm.txt; the Delta jars
+come from Maven Central). Both are reached through the Spark Connect client, as Databricks
+serverless is."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -42,11 +44,23 @@ def sail_url() -> str:
     return f"sc://{host}:{port}"
 
 
+def classic_pyspark_installed() -> bool:
+    """True with the full pyspark (requirements-jvm.txt), False with Spark Connect's client alone
+    (`pyspark-client`, requirements-local.txt), which has no JVM side: no `pyspark.core`."""
+    return importlib.util.find_spec("pyspark.core") is not None
+
+
 def jvm_session():
     """Classic Spark with Delta Lake on a local JVM; its console output goes to
     ``<lakehouse>/logs/spark-jvm.log``."""
+    missing = []
+    if not classic_pyspark_installed():
+        missing.append("the full pyspark, with Spark's jars, where this environment has Spark Connect's client "
+                       "alone (run `MLOPS_SPARK_ENGINE=jvm ./mlops --help` once: it adds requirements-jvm.txt to .venv)")
     if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
-        raise RuntimeError("MLOPS_SPARK_ENGINE=jvm needs Java 17 on PATH or JAVA_HOME; the default engine (sail) needs none")
+        missing.append("Java 17 on PATH or JAVA_HOME")
+    if missing:
+        raise RuntimeError(f"MLOPS_SPARK_ENGINE=jvm needs {' and '.join(missing)}; the default engine (sail) needs neither")
     from pyspark.sql import SparkSession
 
     lakehouse = lakehouse_dir()

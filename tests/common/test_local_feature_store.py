@@ -1,9 +1,9 @@
 from datetime import datetime, timedelta
 
 import pytest
-from databricks.feature_engineering import FeatureLookup
 
 from common import tables
+from common.lifecycle.training_set import FeatureLookup
 from common.local.feature_store import LocalFeatureStoreClient
 
 T0 = datetime(2026, 1, 1)

@@ -1,9 +1,12 @@
 """The runtime seam (common/runtime.py, reading common/env.py) picks the local implementation on a laptop,
 without touching a network."""
 
+import os
+
 import pytest
 
 from common import env, runtime
+from common.local import spark as local_spark
 from common.local.feature_store import LocalFeatureStoreClient
 
 
@@ -63,10 +66,40 @@ def on_databricks(monkeypatch):
     mlflow.set_registry_uri(local[1])
 
 
+def _with_classic_pyspark():
+    """`databricks.feature_engineering` imports classic pyspark (as a Databricks runtime has it), which
+    .venv has with the JVM engine's requirements only; .ci/run installs them (MLOPS_REQUIRE_JVM=1)."""
+    ready = local_spark.classic_pyspark_installed() or os.environ.get("MLOPS_REQUIRE_JVM") == "1"
+    reason = "needs the full pyspark: `MLOPS_SPARK_ENGINE=jvm ./mlops --help` installs it"
+    return pytest.mark.skipif(not ready, reason=reason)
+
+
+@_with_classic_pyspark()
 def test_on_databricks_the_feature_store_is_feature_engineering_client(on_databricks):
     from databricks.feature_engineering import FeatureEngineeringClient
 
     assert runtime.feature_store_class() is FeatureEngineeringClient
+
+
+@_with_classic_pyspark()
+def test_the_lifecycle_looks_features_up_with_the_feature_engineering_class():
+    import databricks.feature_engineering
+
+    from common.lifecycle import training_set
+
+    assert training_set.FeatureLookup is databricks.feature_engineering.FeatureLookup
+
+
+def test_the_jvm_engine_names_what_it_lacks_and_the_command_that_installs_it(monkeypatch):
+    monkeypatch.setattr(local_spark, "classic_pyspark_installed", lambda: False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(RuntimeError) as error:
+        local_spark.jvm_session()
+    assert str(error.value) == (
+        "MLOPS_SPARK_ENGINE=jvm needs the full pyspark, with Spark's jars, where this environment has Spark "
+        "Connect's client alone (run `MLOPS_SPARK_ENGINE=jvm ./mlops --help` once: it adds requirements-jvm.txt "
+        "to .venv) and Java 17 on PATH or JAVA_HOME; the default engine (sail) needs neither")
 
 
 def test_on_databricks_mlflow_is_the_workspace_and_the_unity_catalog_registry(on_databricks):
@@ -77,8 +110,6 @@ def test_on_databricks_mlflow_is_the_workspace_and_the_unity_catalog_registry(on
 
 
 def test_on_databricks_spark_is_the_runtime_session(spark, on_databricks, monkeypatch):
-    from common.local import spark as local_spark
-
     def no_local_server():
         raise AssertionError("a local Spark server was started on Databricks")
 

@@ -51,8 +51,8 @@ def test_a_change_inside_one_project_selects_that_project_only(repo):
 
 
 @pytest.mark.parametrize("path", ["common/runtime.py", "resources/shared-resource.yml", "databricks.yml",
-                                  "requirements.txt", "requirements-local.txt", "pyproject.toml",
-                                  "conftest.py", "mlops", ".ci/run", ".ci/changed_projects.py"])
+                                  "requirements.txt", "requirements-local.txt", "requirements-jvm.txt",
+                                  "pyproject.toml", "conftest.py", "mlops", ".ci/run", ".ci/changed_projects.py"])
 def test_a_shared_change_selects_every_project_and_the_full_suite(repo, path):
     selection = _select([path], repo)
     assert selection.projects == ["alpha", "beta"]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
+from common.local.spark import classic_pyspark_installed
 from projects.iris.data import RAW_COLUMNS, load_iris
 from tests.repository.test_lifecycle_e2e import _DEV, _mlops, _models_table, _registry, _table
 
@@ -19,9 +20,11 @@ MODEL = f"{SCHEMA}.{_DEV['registered_models']['iris_model']['name']}"
 
 
 def _jvm():
-    """Classic Spark, when Java is there; .ci/run sets MLOPS_REQUIRE_JVM=1, making its absence a failure."""
-    ready = shutil.which("java") is not None or os.environ.get("MLOPS_REQUIRE_JVM") == "1"
-    reason = "classic Spark needs Java 17 on PATH (set MLOPS_REQUIRE_JVM=1 to make this a failure)"
+    """Classic Spark, when Java and the full pyspark are there; .ci/run sets MLOPS_REQUIRE_JVM=1 (with
+    which ./mlops installs requirements-jvm.txt), making their absence a failure."""
+    ready = (shutil.which("java") is not None and classic_pyspark_installed()) or os.environ.get("MLOPS_REQUIRE_JVM") == "1"
+    reason = ("classic Spark needs Java 17 on PATH and the full pyspark (`MLOPS_SPARK_ENGINE=jvm ./mlops --help` "
+              "installs it; set MLOPS_REQUIRE_JVM=1 to make this a failure)")
     return pytest.mark.skipif(not ready, reason=reason)
 
 

@@ -160,7 +160,7 @@ def test_the_deployed_bundle_holds_no_laptop_platform_code():
     laptop_only = ("localrun/", "common/local/", "tests/", "benchmarks/", ".ci/", ".github/", ".azure/",
                    ".lakehouse/", ".venv/")
     assert not [f for f in deployed if f.startswith(laptop_only) or "/tests/" in f]
-    assert not {"mlops", "conftest.py", "requirements-local.txt"} & set(deployed)
+    assert not {"mlops", "conftest.py", "requirements-local.txt", "requirements-jvm.txt"} & set(deployed)
     # The seam names common.local too, but imports it only off a workspace (see the probe above).
     platform_import = re.compile(r"^\s*(?:from|import) localrun\b", re.MULTILINE)
     assert not [f for f in deployed if f.endswith(".py") and platform_import.search((ROOT / f).read_text())]
