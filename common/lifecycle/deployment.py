@@ -95,6 +95,7 @@ def rollback(model_name: str, *, reason: str, actor: str | None = None) -> Rollb
     changed, when there is no Champion, when it replaced none, or without a reason."""
     if not reason.strip():
         raise ValueError(f"A rollback of {model_name} needs a reason (the job parameter 'reason'); it is recorded")
+    registry.require_model(model_name)
     champion = registry.version_by_alias(model_name, registry.CHAMPION)
     if champion is None:
         raise LookupError(f"{model_name} has no Champion alias: there is nothing to roll back")

@@ -111,12 +111,22 @@ class LocalFeatureStoreClient:
     def write_table(self, *, name, df, mode="merge", **_):
         table = self.get_table(name=name)
         if mode == "merge":
+            self._add_new_features(name, df)
             tables.merge_into(self._spark, df, name, table.primary_keys)
         elif mode == "overwrite":
             tables.require_columns(df, table.primary_keys, f"Rows for feature table {name}")
             tables.write_table(self._spark, df, name, mode="overwrite")
         else:
             raise ValueError(f"write_table mode {mode!r} for {name} must be 'merge' or 'overwrite'")
+
+    def _add_new_features(self, name: str, df) -> None:
+        """Features `df` has and the table has not become columns of the table first, null on its
+        other rows, as Databricks' merge adds them: a MERGE alone would leave them out, unsaid."""
+        current = tables.read_table(self._spark, name)
+        new = [f for f in df.schema.fields if f.name not in current.columns]
+        if new:
+            added = [F.lit(None).cast(f.dataType).alias(f.name) for f in new]
+            tables.write_table(self._spark, current.select("*", *added), name, mode="overwrite")
 
     def read_table(self, *, name, **_):
         self.get_table(name=name)

@@ -79,6 +79,8 @@ def test_a_rollback_without_a_reason_or_a_champion_is_refused_and_changes_nothin
     name = versions
     with pytest.raises(LookupError, match=rf"{name} has no Champion alias: there is nothing to roll back"):
         rollback(name, reason="why not")
+    with pytest.raises(LookupError, match=rf"Registered model {name}_gone does not exist in the registry"):
+        rollback(f"{name}_gone", reason="why not")
     deploy(name, "1")
     deploy(name, "2")
     with pytest.raises(ValueError, match=rf"A rollback of {name} needs a reason"):

@@ -96,6 +96,16 @@ def test_write_table_merges_by_primary_key(spark, fs, feature_table):
     assert df.filter("customer_id = 'a' AND spend = 100.0").count() == 1
 
 
+def test_a_feature_added_to_the_written_rows_becomes_a_column_null_where_not_written(spark, fs, feature_table):
+    rows = spark.createDataFrame([("b", T0 + timedelta(days=5), 8.0, 80.0, 1.5)],
+                                 "customer_id string, ts timestamp, spend double, visits double, tenure double")
+    fs.write_table(name=feature_table, df=rows, mode="merge")
+    table = fs.read_table(name=feature_table)
+    assert table.columns == ["customer_id", "ts", "spend", "visits", "tenure"]
+    assert {(r.customer_id, r.spend, r.tenure) for r in table.collect()} == {
+        ("a", 1.0, None), ("a", 2.0, None), ("a", 3.0, None), ("b", 8.0, 1.5)}
+
+
 def test_duplicate_keys_in_written_rows_are_refused_and_change_nothing(spark, fs, feature_table):
     before = fs.read_table(name=feature_table).count()
     with pytest.raises(ValueError, match=r"more than one row for key .*customer_id"):
