@@ -3,7 +3,7 @@ for every project, so that a rerun on the same rows leaves the table unchanged."
 
 from __future__ import annotations
 
-from common import tables
+from common import table_checks, tables
 
 
 def write_feature_table(spark, fe, features, feature_table: str, *, primary_keys: list[str],
@@ -26,8 +26,8 @@ def require_fit(features, table, feature_table: str) -> None:
     schema = {f.name: f.dataType.simpleString() for f in table.schema.fields}
     gone = [c for c in schema if c not in features.columns]
     if gone:
-        raise tables.TableContentError(
+        raise table_checks.TableContentError(
             f"Features computed for {feature_table} lack its column(s) {', '.join(gone)}: a feature removed or "
             "renamed in features.py cannot be merged into the rows written before; write the new feature set to "
             "a new feature table (or drop this one) and retrain")
-    tables.require_types(features, schema, f"Features computed for {feature_table}")
+    table_checks.require_types(features, schema, f"Features computed for {feature_table}")

@@ -8,7 +8,7 @@ from functools import reduce
 
 from pyspark.sql import functions as F
 
-from common import registry, tables
+from common import registry, table_checks, tables
 from common.lifecycle import predictions
 from common.lifecycle.spec import ModelSpec
 from common.lifecycle.training import FEATURE_TABLE_TAG
@@ -66,7 +66,7 @@ def _require_trained_features(spark, champion, keys: list[str]) -> None:
     if signature is None:
         return
     needed = [c for c in signature.inputs.input_names() if c not in keys]
-    tables.require_columns(tables.read_table(spark, feature_table), needed,
+    table_checks.require_columns(tables.read_table(spark, feature_table), needed,
                            f"Feature table {feature_table}, which {champion.name} version {champion.version} "
                            "was trained on,")
 
@@ -81,7 +81,7 @@ def _require_features(scored, input_columns: list[str], rows: int, model_name: s
     found_any = reduce(operator.or_, [F.col(c).isNotNull() for c in features])
     missing = scored.filter(~found_any).count()  # reads feature columns only: the model does not run for it
     if missing:
-        raise tables.TableContentError(
+        raise table_checks.TableContentError(
             f"{missing} of {rows} rows of {input_table} found no features for {model_name} version {version} "
             f"(none of {', '.join(features[:5])}{', ...' if len(features) > 5 else ''}): is its feature table empty "
             "or behind the input? Run the feature engineering job first; no prediction was written")

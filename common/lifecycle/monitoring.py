@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import functions as F
 
-from common import registry, runtime, tables
+from common import registry, runtime, table_checks, tables
 from common.lifecycle import predictions as table_layout
 from common.lifecycle import reports
 from common.lifecycle.settings import Monitoring
@@ -98,7 +98,7 @@ def monitor(spark, spec: ModelSpec, limits: Monitoring, *, predictions_table: st
                                   ).withColumnRenamed(table_layout.LABEL, spec.label)
     rows = labelled.count()
     if rows == 0:
-        raise tables.TableContentError(
+        raise table_checks.TableContentError(
             f"No prediction in {predictions_table} has a known outcome in {labels_table}: nothing to monitor yet")
     metrics = {k: round(v, 4) for k, v in quality_metrics(spec, labelled).items()}
     summary = None

@@ -12,7 +12,7 @@ import uuid
 
 from pyspark.sql import functions as F
 
-from common import tables
+from common import table_checks, tables
 from common.lifecycle.spec import ModelSpec
 
 PREDICTION, LABEL, MODEL_NAME, MODEL_ID, SCORED_AT = "prediction", "label", "model_name", "model_version", "scored_at"
@@ -51,12 +51,12 @@ def ensure_table(spark, spec: ModelSpec, name: str) -> bool:
         try:
             spark.sql(f"ALTER TABLE {tables.sql_name(name)} ADD COLUMNS ({LABEL} {VALUE_TYPE})")
         except Exception as exc:  # the local engine (Sail) cannot alter a table; each engine words it its own way
-            raise tables.TableContentError(
+            raise table_checks.TableContentError(
                 f"Table {name} predates the column '{LABEL}' that monitoring fills, and this engine cannot add "
                 f"it ({type(exc).__name__}): drop the table (batch inference writes it again) or add the column "
                 f"{LABEL} {VALUE_TYPE}") from None
     elif missing:
-        tables.require_columns(existing, [c for c, _ in columns(spec)], f"Predictions table {name}")
+        table_checks.require_columns(existing, [c for c, _ in columns(spec)], f"Predictions table {name}")
     return False
 
 
@@ -80,10 +80,10 @@ def record_outcomes(spark, spec: ModelSpec, predictions_table: str, labels_table
     # The label time has the type the predictions table gives it, so that the outcomes meet their rows.
     typed = {**dict.fromkeys(keys), spec.timestamp: dict(columns(spec))[spec.timestamp], spec.label: None}
     labels = tables.read_table(spark, labels_table, columns=list(typed))
-    tables.require_types(labels, {c: t for c, t in typed.items() if t}, f"Table {labels_table}")
+    table_checks.require_types(labels, {c: t for c, t in typed.items() if t}, f"Table {labels_table}")
     labels = labels.select(*keys, spec.label_values(F.col(spec.label)).cast(VALUE_TYPE).alias(LABEL))
     # A null key meets no prediction and a key twice would give a row two outcomes: both are refused.
-    tables.require_keys(labels, keys, f"Outcomes in {labels_table}", non_empty=False)
+    table_checks.require_keys(labels, keys, f"Outcomes in {labels_table}", non_empty=False)
     view = f"outcomes_{uuid.uuid4().hex[:12]}"
     labels.createOrReplaceTempView(view)
     try:

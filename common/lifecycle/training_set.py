@@ -13,7 +13,7 @@ import pandas as pd
 from databricks.ml_features.entities.feature_lookup import FeatureLookup
 from pyspark.sql import functions as F
 
-from common import tables
+from common import table_checks, tables
 from common.lifecycle.spec import ModelSpec
 
 
@@ -30,13 +30,13 @@ def segment_rows(spark, spec: ModelSpec, table: str, columns: list[str]):
     typed = {k: spec.key_types[k] for k in spec.prediction_keys if k in spec.key_types and k in columns}
     if spec.timestamp in columns:
         typed.setdefault(spec.timestamp, "timestamp")
-    tables.require_types(df, typed, f"Table {table}")
+    table_checks.require_types(df, typed, f"Table {table}")
     for column, value in spec.segment.items():
         df = df.filter(F.col(column) == value)
     if spec.segment and df.isEmpty():
         chosen = ", ".join(f"{c} = {v!r}" for c, v in spec.segment.items())
-        raise tables.TableContentError(f"Table {table} has no row with {chosen}")
-    tables.require_keys(df, [k for k in spec.prediction_keys if k in columns], f"Table {table}")
+        raise table_checks.TableContentError(f"Table {table} has no row with {chosen}")
+    table_checks.require_keys(df, [k for k in spec.prediction_keys if k in columns], f"Table {table}")
     return df.select(*columns)
 
 
@@ -100,10 +100,10 @@ def _labelled_only(spine, spec: ModelSpec, raw_table: str) -> int:
     if unmapped:
         examples = [str(r[0]) for r in spine.filter(F.col("__raw_label").isNotNull() & F.col(spec.label).isNull())
                     .select("__raw_label").distinct().limit(3).collect()]
-        raise tables.TableContentError(f"{where}: {unmapped} of {rows} rows have a label the model has no class "
+        raise table_checks.TableContentError(f"{where}: {unmapped} of {rows} rows have a label the model has no class "
                                        f"for ({', '.join(map(repr, examples))}); correct them or leave them null")
     if unknown == rows:
-        raise tables.TableContentError(f"{where}: none of its {rows} rows has a label (all null): nothing to train on")
+        raise table_checks.TableContentError(f"{where}: none of its {rows} rows has a label (all null): nothing to train on")
     return unknown
 
 
@@ -111,7 +111,7 @@ def _require_numbers(rows, spec: ModelSpec, feature_table: str) -> None:
     """Every feature the model gets is a number (or a boolean), checked on the schema before a row is read."""
     features = {f.name: f.dataType.simpleString() for f in rows.schema.fields
                 if f.name not in (*spec.keys, *spec.feature_keys, spec.label)}
-    tables.require_types(rows, {c: tables.NUMBER for c, kind in features.items() if kind != "boolean"},
+    table_checks.require_types(rows, {c: table_checks.NUMBER for c, kind in features.items() if kind != "boolean"},
                          f"Feature table {feature_table}")
 
 
@@ -121,7 +121,7 @@ def _require_features(pdf: pd.DataFrame, spec: ModelSpec, raw_table: str, featur
     features = feature_columns(spec, pdf)
     missing = int(pdf[features].isna().all(axis=1).sum()) if features else 0
     if missing:
-        raise tables.TableContentError(
+        raise table_checks.TableContentError(
             f"{missing} of {len(pdf)} labelled rows of {raw_table} found no features in {feature_table} (none of "
             f"{', '.join(features[:5])}{', ...' if len(features) > 5 else ''} at or before their {spec.timestamp}): "
             "is the feature table empty or behind the labels? Run the feature engineering job first")

@@ -18,7 +18,7 @@ import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
-from common import tables
+from common import table_checks, tables
 
 FEATURE_SPEC_KEY = "local_feature_spec"
 
@@ -95,7 +95,7 @@ class LocalFeatureStoreClient:
         if timeseries_column is not None and timeseries_column not in keys:
             raise ValueError(f"timeseries_column {timeseries_column!r} of {name} must be one of primary_keys {keys}")
         source = df if df is not None else self._spark.createDataFrame([], schema)
-        tables.require_columns(source, keys, f"Feature table {name}")
+        table_checks.require_columns(source, keys, f"Feature table {name}")
         table = FeatureTable(name, keys, timeseries_column, description, dict(tags or {}))
         # The description first, then the rows in one Delta commit: a kill between the two leaves a
         # description with no table, which is no feature table (table_exists) and which the next
@@ -114,7 +114,7 @@ class LocalFeatureStoreClient:
             self._add_new_features(name, df)
             tables.merge_into(self._spark, df, name, table.primary_keys)
         elif mode == "overwrite":
-            tables.require_columns(df, table.primary_keys, f"Rows for feature table {name}")
+            table_checks.require_columns(df, table.primary_keys, f"Rows for feature table {name}")
             tables.write_table(self._spark, df, name, mode="overwrite")
         else:
             raise ValueError(f"write_table mode {mode!r} for {name} must be 'merge' or 'overwrite'")
@@ -139,7 +139,7 @@ class LocalFeatureStoreClient:
     # --- training sets and models ---------------------------------------------------------
     def create_training_set(self, *, df, feature_lookups, label, exclude_columns=None, **_):
         labels = [] if label is None else [label] if isinstance(label, str) else list(label)
-        tables.require_columns(df, labels, "The training DataFrame (label)")
+        table_checks.require_columns(df, labels, "The training DataFrame (label)")
         lookups = [self._resolve(lookup, df) for lookup in feature_lookups]
         return LocalTrainingSet(df, lookups, label, list(exclude_columns or []))
 
@@ -151,12 +151,12 @@ class LocalFeatureStoreClient:
             raise ValueError(
                 f"FeatureLookup on {table.name}: lookup_key {keys} must match its keys {table.entity_keys}"
             )
-        tables.require_columns(df, keys, f"The DataFrame looked up in {table.name}")
+        table_checks.require_columns(df, keys, f"The DataFrame looked up in {table.name}")
         ts_key = lookup.timestamp_lookup_key
         if ts_key:
             if not table.timeseries_column:
                 raise ValueError(f"FeatureLookup on {table.name}: timestamp_lookup_key given but it has no timeseries_column")
-            tables.require_columns(df, [ts_key], f"The DataFrame looked up in {table.name}")
+            table_checks.require_columns(df, [ts_key], f"The DataFrame looked up in {table.name}")
         available = self.read_table(name=table.name).columns
         names = lookup.feature_names or [c for c in available if c not in table.primary_keys]
         unknown = [n for n in names if n not in available]
@@ -196,7 +196,7 @@ class LocalFeatureStoreClient:
             _Lookup(**{**lk, "table": FeatureTable(**lk["table"])}) for lk in json.loads(spec)["lookups"]
         ]
         for lk in lookups:
-            tables.require_columns(df, lk.lookup_key + ([lk.timestamp_lookup_key] if lk.timestamp_lookup_key else []),
+            table_checks.require_columns(df, lk.lookup_key + ([lk.timestamp_lookup_key] if lk.timestamp_lookup_key else []),
                                    f"The DataFrame scored by {model_uri}")
         features = _join_features(df, lookups)
         inputs = info.signature.inputs.input_names() if info.signature else [

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from mlflow.exceptions import MlflowException
 
-from common import registry, tables
+from common import registry, table_checks, tables
 from common.lifecycle.spec import ModelSpec
 from common.projects import discover_projects, model_spec, project_module
 
@@ -74,7 +74,7 @@ def placeholder(kind: str, column: str, i: int):
 
 
 def ddl(schema: dict[str, str]) -> str:
-    return ", ".join(f"{c} {'double' if k == tables.NUMBER else k}" for c, k in schema.items())
+    return ", ".join(f"{c} {'double' if k == table_checks.NUMBER else k}" for c, k in schema.items())
 
 
 def placeholder_rows(spark, schema: dict[str, str], rows: int = 4):

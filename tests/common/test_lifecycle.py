@@ -11,7 +11,7 @@ import pytest
 from pyspark.sql import functions as F
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from common import registry, tables
+from common import registry, table_checks, tables
 from common.config import ConfigError
 from common.lifecycle.deployment import deploy
 from common.lifecycle.inference import batch_inference
@@ -156,7 +156,7 @@ def test_a_segment_model_trains_on_a_stable_sample_of_its_rows_and_records_its_n
     assert scored.rows_scored == ROWS // 2  # every row of group A, none of B: scoring takes no sample
 
     nobody = _spec("binary", LogisticRegression, segment={"group": "Z"})
-    with pytest.raises(tables.TableContentError, match=rf"Table {raw} has no row with group = 'Z'"):
+    with pytest.raises(table_checks.TableContentError, match=rf"Table {raw} has no row with group = 'Z'"):
         train(spark, fe, nobody, settings, **common)
 
 

@@ -6,7 +6,7 @@ import pytest
 from pyspark.sql import functions as F
 
 import conftest
-from common import tables
+from common import table_checks, tables
 from common.lifecycle import predictions
 from common.lifecycle.spec import ModelSpec
 
@@ -45,7 +45,7 @@ def test_a_table_from_before_the_label_column_is_named(spark, schema):
         "customer_id", F.current_timestamp().alias("observed_at"), "prediction", F.lit("m").alias("model_name"),
         F.lit("1").alias("model_version"), F.current_timestamp().alias("scored_at"))
     tables.write_table(spark, old, f"{schema}.old")
-    with pytest.raises(tables.TableContentError, match=rf"Table {schema}.old predates the column 'label'"):
+    with pytest.raises(table_checks.TableContentError, match=rf"Table {schema}.old predates the column 'label'"):
         predictions.ensure_table(spark, SPEC, f"{schema}.old")
 
 
@@ -76,10 +76,10 @@ def test_bad_outcomes_are_named_and_change_nothing(spark, schema):
     scored, labels = f"{schema}.scored", f"{schema}.labels"
     _scored(spark, scored, [("C1", 1.0)])
     _labels(spark, labels, [("C1", "Yes"), ("C1", "No")])
-    with pytest.raises(tables.TableContentError, match=rf"Outcomes in {labels} has more than one row for key"):
+    with pytest.raises(table_checks.TableContentError, match=rf"Outcomes in {labels} has more than one row for key"):
         predictions.record_outcomes(spark, SPEC, scored, labels)
     tables.write_table(spark, spark.createDataFrame([("C1",)], "customer_id string"), f"{schema}.no_label")
-    with pytest.raises(tables.TableContentError, match="has no column 'observed_at', 'churn'"):
+    with pytest.raises(table_checks.TableContentError, match="has no column 'observed_at', 'churn'"):
         predictions.record_outcomes(spark, SPEC, scored, f"{schema}.no_label")
     with pytest.raises(tables.TableNotFoundError, match=rf"Table {schema}.missing does not exist"):
         predictions.record_outcomes(spark, SPEC, scored, f"{schema}.missing")

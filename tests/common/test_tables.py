@@ -1,7 +1,8 @@
 import pytest
 
 from common import tables
-from common.tables import TableContentError, TableNotFoundError
+from common.table_checks import TableContentError
+from common.tables import TableNotFoundError
 
 
 def _rows(spark, rows):

@@ -1,7 +1,7 @@
 import pytest
 from pyspark.sql import functions as F
 
-from common import registry, tables
+from common import registry, table_checks, tables
 from common.lifecycle.inference import batch_inference
 from projects.churn.model import SPEC
 
@@ -54,7 +54,7 @@ def test_rows_without_features_are_refused_and_the_predictions_kept(spark, fe, s
     unknown = f"{schema}.unknown_customers"
     tables.write_table(spark, tables.read_table(spark, shared.raw).limit(50).withColumn(
         "customer_id", F.concat(F.lit("NEW-"), F.col("customer_id"))), unknown)
-    with pytest.raises(tables.TableContentError,
+    with pytest.raises(table_checks.TableContentError,
                        match=rf"50 of 50 rows of {unknown} found no features for {trained.model_name} version "
                              rf"{trained.version} .*no prediction was written"):
         batch_inference(spark, fe, SPEC, model_name=trained.model_name, input_table=unknown, output_table=out)
