@@ -88,9 +88,17 @@ def _median(values) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
 
-def _same_metrics(a: list[dict], b: list[dict]) -> bool:
-    order = sorted  # the models' order may differ between the two sides
-    return order(map(repr, a)) == order(map(repr, b))
+def _same_metrics(a: list[dict], b: list[dict], tolerance: float = 1e-3) -> bool:
+    """Each model's holdout metrics on one side match one model's on the other (in any order), up to
+    `tolerance`: pandas and Spark sum floats in other orders, which can move the fourth decimal."""
+    unmatched = list(b)
+    for metrics in a:
+        match = next((m for m in unmatched if m.keys() == metrics.keys()
+                      and all(abs(m[k] - v) <= tolerance for k, v in metrics.items())), None)
+        if match is None:
+            return False
+        unmatched.remove(match)
+    return not unmatched
 
 
 def benchmark_project(project: str, runs: int, warmup: int, rerun: bool, bytecode: str) -> dict:
