@@ -98,7 +98,7 @@ def _same_metrics(a: list[dict], b: list[dict], tolerance: float = 1e-3) -> bool
         if match is None:
             return False
         unmatched.remove(match)
-    return not unmatched
+    return bool(a) and not unmatched  # no metrics found at all is no match
 
 
 def benchmark_project(project: str, runs: int, warmup: int, rerun: bool, bytecode: str) -> dict:
