@@ -250,19 +250,24 @@ def _join_one(df, lk: _Lookup):
     if not lk.timestamp_lookup_key:
         joined = df.join(features, on=_and(on), how="left")
     else:
-        # Point in time: per spine key and timestamp, the newest feature row at or before it.
-        spine = df.select(*spine_keys).distinct()
-        on.append(F.col(ft_ts) <= F.col(lk.timestamp_lookup_key))
+        # Point in time: for each spine key and timestamp, the newest feature time at or before it,
+        # found from the keys and times alone (an aggregate: several times faster on Sail than
+        # numbering every candidate row with a window), then the feature row of that time (an
+        # equi-join). A spine row that finds none keeps null features.
+        found = f"__found_{tag}"
+        on_time = [F.col(ft_ts) <= F.col(lk.timestamp_lookup_key)]
         if lk.lookback_seconds is not None:
-            on.append(F.col(ft_ts) >= F.col(lk.timestamp_lookup_key) - F.expr(f"INTERVAL {int(lk.lookback_seconds)} SECONDS"))
-        newest = Window.partitionBy(*spine_keys).orderBy(F.col(ft_ts).desc())
-        best = (
-            spine.join(features, on=_and(on), how="left")
-            .withColumn(f"__rn_{tag}", F.row_number().over(newest))
-            .filter(F.col(f"__rn_{tag}") == 1)
-            .select(*spine_keys, *lk.features.values())
+            on_time.append(F.col(ft_ts) >= F.col(lk.timestamp_lookup_key)
+                           - F.expr(f"INTERVAL {int(lk.lookback_seconds)} SECONDS"))
+        newest = (
+            df.select(*spine_keys).join(features.select(*ft_keys.values(), ft_ts), on=_and(on + on_time))
+            .groupBy(*spine_keys).agg(F.max(ft_ts).alias(found))
         )
-        joined = df.join(best, on=spine_keys, how="left")
+        joined = (
+            df.join(newest, on=spine_keys, how="left")
+            .join(features, on=_and([*on, F.col(ft_ts) == F.col(found)]), how="left")
+            .drop(found, ft_ts)
+        )
     joined = joined.drop(*ft_keys.values())
     if lk.default_values:
         joined = joined.fillna(lk.default_values)

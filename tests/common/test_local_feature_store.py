@@ -61,6 +61,27 @@ def test_point_in_time_lookup_never_uses_a_later_feature_row(spark, fs, feature_
     assert rows[("c", T0 + timedelta(days=30))].spend is None
 
 
+def test_point_in_time_lookup_keeps_every_spine_row_duplicates_and_nulls_included(spark, fs, feature_table):
+    spine = spark.createDataFrame(
+        [
+            ("a", T0 + timedelta(days=15), 1),
+            ("a", T0 + timedelta(days=15), 0),  # the same key and time twice: two rows, the same features
+            (None, T0 + timedelta(days=15), 1),  # no key: no features
+            ("a", None, 0),  # no time: no features
+        ],
+        "customer_id string, label_ts timestamp, label int",
+    )
+    ts = fs.create_training_set(
+        df=spine,
+        feature_lookups=[FeatureLookup(table_name=feature_table, lookup_key="customer_id", timestamp_lookup_key="label_ts")],
+        label="label",
+    )
+    got = sorted((r.customer_id or "", str(r.label_ts), r.label, r.spend, r.visits) for r in ts.load_df().collect())
+    at_15 = str(T0 + timedelta(days=15))
+    assert got == [("", at_15, 1, None, None), ("a", at_15, 0, 2.0, 20.0), ("a", at_15, 1, 2.0, 20.0),
+                   ("a", "None", 0, None, None)]
+
+
 def test_lookup_with_renames_lookback_defaults_and_excluded_columns(spark, fs, feature_table):
     spine = spark.createDataFrame([("a", T0 + timedelta(days=25), 1), ("b", T0 + timedelta(days=25), 0)],
                                   "customer_id string, label_ts timestamp, label int")
