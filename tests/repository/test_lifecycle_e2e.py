@@ -118,16 +118,31 @@ def first_run(tmp_path_factory):
     return _mlops("sail", lakehouse, "lifecycle", cwd=repo), lakehouse, repo
 
 
+class _Reruns:
+    """iris's lifecycle twice more, at once, each in a new process, on the tables and registry the
+    first run left; started by `start` (the browser test starts them once it has read the registry,
+    and goes on meanwhile) or by `finish`, which returns what they printed and their exit codes."""
+
+    def __init__(self, lakehouse, repo):
+        self.lakehouse, self.repo, self.processes, self.before = lakehouse, repo, [], None
+
+    def start(self) -> None:
+        if not self.processes:
+            self.before = _iris_state(self.lakehouse)  # the iris tables' keys and versions before them
+            self.processes = [_start_mlops("sail", self.lakehouse, "lifecycle", "iris", cwd=self.repo)
+                              for _ in range(2)]
+
+    def finish(self) -> list[tuple[tuple[str, str], int]]:
+        self.start()
+        return [(p.communicate(timeout=1200), p.returncode) for p in self.processes]
+
+
 @pytest.fixture(scope="module")
 def iris_reruns(first_run):
-    """iris's lifecycle twice more, at once, each in a new process, on the tables and registry the
-    first run left. They start in the background when a test first asks for them, so the browser
-    test runs meanwhile; what they print and the iris tables and versions from before them."""
     _, lakehouse, repo = first_run
-    before = _iris_state(lakehouse)
-    processes = [_start_mlops("sail", lakehouse, "lifecycle", "iris", cwd=repo) for _ in range(2)]
-    yield lambda: ([(p.communicate(timeout=1200), p.returncode) for p in processes], before)
-    for process in processes:
+    reruns = _Reruns(lakehouse, repo)
+    yield reruns
+    for process in reruns.processes:
         if process.poll() is None:
             process.kill()
 
@@ -175,7 +190,7 @@ def test_the_mlflow_ui_shows_every_champion_and_a_drift_report_in_a_real_browser
     _, lakehouse, _ = first_run
     names = sorted(f"dev.{m['schema_name']}.{m['name']}" for m in _DEV["registered_models"].values())
     registry = _registry(lakehouse)
-    # Version 1's report: the first run's, complete (iris's rerun makes version 2's meanwhile).
+    # Version 1's report: the first run's, complete (iris's reruns make others meanwhile).
     report_run, = registry.search_runs([e.experiment_id for e in registry.search_experiments()],
                                        f"tags.model_name = '{IRIS_MODEL}' and tags.model_version = '1' "
                                        "and attributes.run_name LIKE 'monitor %'")
@@ -206,6 +221,7 @@ def test_the_mlflow_ui_shows_every_champion_and_a_drift_report_in_a_real_browser
                 start = lines.index(name) + 1
                 row = lines[start:next((i for i in range(start, len(lines)) if lines[i].startswith("dev.")), None)]
                 assert "@ Champion" in row, (name, row)
+            iris_reruns.start()  # they change iris's versions: from here on, the browser sees version 1's report only
 
             # The report, as the run's artifact page shows it (in a frame of its own).
             browser.get(f"{url}/#/experiments/{report_run.info.experiment_id}/runs/{report_run.info.run_id}"
@@ -244,7 +260,8 @@ def test_two_reruns_at_once_duplicate_nothing_and_each_promotion_is_judged_again
     keys, there are two new versions, and no promotion replaces a Champion it was not compared with
     (a run whose Champion changed under it stops at deployment and says so)."""
     _, lakehouse, _ = first_run
-    runs, (keys_before, versions_before) = iris_reruns()
+    runs = iris_reruns.finish()
+    keys_before, versions_before = iris_reruns.before
     promoted = 0
     for ((stdout, stderr), code) in runs:
         if code == 0:
