@@ -1,6 +1,6 @@
 """Every benchmark, in one command, and one table of ratios measured in the same run.
 
-    .venv/bin/python benchmarks/run_all.py                          # everything (about 45 minutes on 2 cores)
+    .venv/bin/python benchmarks/run_all.py                          # everything (about 35 minutes on 2 cores)
     .venv/bin/python benchmarks/run_all.py --quick                  # every part at small sizes, one run each
     .venv/bin/python benchmarks/run_all.py --only scoring,join --sizes 1000000,5000000 --runs 3
 
