@@ -18,12 +18,9 @@ of the snapshots each row must find.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 
-from measure import ROOT, child_env, last_json_line, run_measured
-from spark_child import SERVERS, measure, spark_session
+from spark_child import child_main, measure, run_sides, spark_session
 from synthetic import FEATURE_TIME, FEATURES, ID, LABEL, TIME, names
 
 SIDES = ("store", "row_number", "max_join")
@@ -93,25 +90,11 @@ def child(side: str, rows: int, server: str) -> dict:
 
 def run(lakehouse, rows: int, server: str, runs: int) -> dict:
     """Every side at one size, `runs` times each, alternating."""
-    out = {side: [] for side in SIDES}
-    for _ in range(runs):
-        for side in SIDES:
-            done = run_measured([sys.executable, __file__, "--child", side, "--rows", str(rows), "--server", server],
-                                env=child_env(lakehouse))
-            out[side].append({**last_json_line(done["stdout"]), "process_wall_s": done["wall_s"]})
-            print(f"  join    {rows:>9,} rows, {side:<10} {out[side][-1]['seconds']:8.2f} s", flush=True)
-    return out
+    return run_sides(__file__, "join", SIDES, lakehouse, rows, server, runs)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--child", choices=SIDES, required=True)
-    parser.add_argument("--rows", type=int, required=True)
-    parser.add_argument("--server", choices=SERVERS, default="process")
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    print(json.dumps(child(args.child, args.rows, args.server), default=str))
-    return 0
+    return child_main(__doc__, SIDES, child)
 
 
 if __name__ == "__main__":

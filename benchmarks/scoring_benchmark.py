@@ -16,12 +16,9 @@ LightGBM, 18 features, every label row scored with its point-in-time features):
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 
-from measure import ROOT, child_env, last_json_line, run_measured
-from spark_child import SERVERS, measure, spark_session
+from spark_child import child_main, measure, run_sides, spark_session
 from synthetic import FEATURES, ID, LABEL, TIME, expected_rows, generate, names, spec
 
 SIDES = ("spark", "inference", "predict")
@@ -106,25 +103,11 @@ def child(side: str, rows: int, server: str) -> dict:
 
 def run(lakehouse, rows: int, server: str, runs: int) -> dict:
     """Every side at one size, `runs` times each, alternating; the spark side first (predict checks it)."""
-    out = {side: [] for side in SIDES}
-    for _ in range(runs):
-        for side in SIDES:
-            done = run_measured([sys.executable, __file__, "--child", side, "--rows", str(rows), "--server", server],
-                                env=child_env(lakehouse))
-            out[side].append({**last_json_line(done["stdout"]), "process_wall_s": done["wall_s"]})
-            print(f"  scoring {rows:>9,} rows, {side:<9} {out[side][-1]['seconds']:8.2f} s", flush=True)
-    return out
+    return run_sides(__file__, "scoring", SIDES, lakehouse, rows, server, runs)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--child", choices=SIDES, required=True)
-    parser.add_argument("--rows", type=int, required=True)
-    parser.add_argument("--server", choices=SERVERS, default="process")
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    print(json.dumps(child(args.child, args.rows, args.server), default=str))
-    return 0
+    return child_main(__doc__, SIDES, child)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ operation: its seconds and the peak resident memory of both sides while it ran."
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import socket
 import statistics
@@ -14,7 +16,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from measure import ROOT, memory_kb, reset_peak
+from measure import ROOT, child_env, last_json_line, memory_kb, reset_peak, run_measured
 
 SERVERS = ("process", "in-process")
 REPEATS = 3  # timed runs of an operation in one process: the first cold, the others warm
@@ -80,3 +82,27 @@ def measure(operation, server_pid: int | None, repeats: int = REPEATS, before=No
     peaks = {f"{side}_peak_mb": round(memory_kb(pid).get("VmHWM", 0) / 1024) for side, pid in pids.items()}
     warm = statistics.median(seconds[1:]) if repeats > 1 else seconds[0]
     return {"seconds": warm, "cold_seconds": seconds[0], "all_seconds": seconds, **peaks, "result": result}
+
+
+def run_sides(script: str, part: str, sides: tuple[str, ...], lakehouse, rows: int, server: str, runs: int) -> dict:
+    """Every side at one size, `runs` times each, alternating, each in a child process of `script`."""
+    out = {side: [] for side in sides}
+    for _ in range(runs):
+        for side in sides:
+            done = run_measured([sys.executable, script, "--child", side, "--rows", str(rows), "--server", server],
+                                env=child_env(lakehouse))
+            out[side].append({**last_json_line(done["stdout"]), "process_wall_s": done["wall_s"]})
+            print(f"  {part:<7} {rows:>9,} rows, {side:<10} {out[side][-1]['seconds']:8.2f} s", flush=True)
+    return out
+
+
+def child_main(doc: str, sides: tuple[str, ...], child) -> int:
+    """A child process: measure one side at one size, and print the result as a JSON line."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--child", choices=sides, required=True)
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--server", choices=SERVERS, default="process")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    print(json.dumps(child(args.child, args.rows, args.server), default=str))
+    return 0
