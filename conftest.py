@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent
 END_TO_END = "tests/repository/test_lifecycle_e2e.py"  # README's main command, run end to end
 sys.path.insert(0, str(ROOT))
 # A pytest-xdist worker's __main__ has neither __spec__ nor __file__, which Spark Connect's client,
-# on its first import, takes for a doctest run: it then looks for a full Spark install, which the
+# on its first import (pyspark.sql.connect.utils.check_dependencies), takes for a doctest run: it then looks for a full Spark install, which the
 # light client (pyspark-client) does not have, and exits the worker.
 _main = sys.modules["__main__"]
 if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):

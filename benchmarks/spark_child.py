@@ -85,10 +85,12 @@ def measure(operation, server_pid: int | None, repeats: int = REPEATS, before=No
 
 
 def run_sides(script: str, part: str, sides: tuple[str, ...], lakehouse, rows: int, server: str, runs: int) -> dict:
-    """Every side at one size, `runs` times each, alternating, each in a child process of `script`."""
+    """Every side at one size, `runs` times each, alternating, each in a child process of `script`.
+    Each run starts with the next side, so that no side always follows the same one (the one before
+    leaves the page cache and the machine's memory in its own state)."""
     out = {side: [] for side in sides}
-    for _ in range(runs):
-        for side in sides:
+    for run in range(runs):
+        for side in sides[run % len(sides):] + sides[:run % len(sides)]:
             done = run_measured([sys.executable, script, "--child", side, "--rows", str(rows), "--server", server],
                                 env=child_env(lakehouse))
             out[side].append({**last_json_line(done["stdout"]), "process_wall_s": done["wall_s"]})

@@ -123,19 +123,21 @@ def test_only_task_and_from_task(tmp_path):
     assert log(tmp_path) == ["b", "d"]
 
 
-def test_task_values_pass_between_notebooks(tmp_path):
-    make_bundle(tmp_path, """
-        values:
-          name: values
-          tasks:
-            - task_key: produce
-              notebook_task: {notebook_path: ../notebooks/Produce.py}
-            - task_key: consume
-              depends_on: [{task_key: produce}]
-              notebook_task:
-                notebook_path: ../notebooks/Consume.py
-                base_parameters: {rows_param: "{{tasks.produce.values.rows}}"}
+# produce sets values; consume reads produce's `rows` through {{...}} and through taskValues.get.
+PRODUCE_CONSUME = ("""
+    - task_key: produce
+      notebook_task: {notebook_path: ../notebooks/Produce.py}
+    """, """
+    - task_key: consume
+      depends_on: [{task_key: produce}]
+      notebook_task:
+        notebook_path: ../notebooks/Consume.py
+        base_parameters: {rows_param: "{{tasks.produce.values.rows}}"}
     """)
+
+
+def test_task_values_pass_between_notebooks(tmp_path):
+    make_bundle(tmp_path, job_yaml("values", *PRODUCE_CONSUME))
     result, out = run(tmp_path, "values")
     assert result.tasks["produce"].values == {"rows": 42, "label": "churn"}
     assert result.tasks["consume"].exit_value == "42/42"  # dbutils.notebook.exit is a success

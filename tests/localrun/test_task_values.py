@@ -11,25 +11,15 @@ from conftest import ROOT
 from localrun.bundle import BundleError
 from localrun.runner import JobFailed
 from localrun.runner.upstream import record_path
-from tests.localrun.test_runner import cli, log, make_bundle, run
+from tests.localrun.test_runner import PRODUCE_CONSUME, cli, job_yaml, log, make_bundle, run
 
-# produce -> consume, which reads produce's value `rows` through {{...}} and through taskValues.get;
-# then `guess`, whose notebook builds the key it reads, so only its run can find that it is missing.
-VALUES = """
-    values:
-      name: values
-      tasks:
-        - task_key: produce
-          notebook_task: {notebook_path: ../notebooks/Produce.py}
-        - task_key: consume
-          depends_on: [{task_key: produce}]
-          notebook_task:
-            notebook_path: ../notebooks/Consume.py
-            base_parameters: {rows_param: "{{tasks.produce.values.rows}}"}
-        - task_key: guess
-          depends_on: [{task_key: consume}]
-          notebook_task: {notebook_path: ../notebooks/Guess.py}
-"""
+# produce -> consume (tests/localrun/test_runner.py); then `guess`, whose notebook builds the key it
+# reads, so only its run can find that it is missing.
+VALUES = job_yaml("values", *PRODUCE_CONSUME, """
+    - task_key: guess
+      depends_on: [{task_key: consume}]
+      notebook_task: {notebook_path: ../notebooks/Guess.py}
+    """)
 GUESS = '# Databricks notebook source\nkey = "la" + "bel"\ndbutils.notebook.exit(dbutils.jobs.taskValues.get("produce", key))\n'
 
 
