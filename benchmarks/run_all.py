@@ -1,8 +1,9 @@
 """Every benchmark, in one command, and one table of ratios measured in the same run.
 
-    .venv/bin/python benchmarks/run_all.py                          # everything (about 35 minutes on 2 cores)
+    .venv/bin/python benchmarks/run_all.py                          # everything (about 30 minutes on 2 cores)
     .venv/bin/python benchmarks/run_all.py --quick                  # every part at small sizes, one run each
     .venv/bin/python benchmarks/run_all.py --only scoring,join --sizes 1000000,5000000 --runs 3
+    .venv/bin/python benchmarks/run_all.py --table benchmarks/results/bench-<time>.json   # an earlier table again
 
 Parts (benchmarks/README.md says what each measures and how):
   lifecycle  each project's `./mlops lifecycle <project>` against a floor doing the same work without Spark
@@ -16,6 +17,7 @@ peak memory). The table goes to stdout, everything measured to benchmarks/result
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -60,7 +62,13 @@ def main() -> int:
     parser.add_argument("--server", choices=("process", "in-process"), default="process",
                         help="where Sail runs in scoring and join: its own process (default: its memory is measured "
                              "apart from the client's) or in the client's, as the jobs run it")
+    parser.add_argument("--table", metavar="RESULTS_JSON", help="print the table of an earlier run's results file again "
+                        "(with this checkout's targets), and measure nothing")
     args = parser.parse_args()
+    if args.table:
+        rows = summary.table(json.loads(Path(args.table).read_text())["results"])
+        print(summary.render(rows))
+        return 0 if all(row["met"] != "NO" for row in rows) else 1
     parts = [p for p in args.only.split(",") if p]
     if any(p not in PARTS for p in parts):
         parser.error(f"--only takes {', '.join(PARTS)}")
