@@ -27,6 +27,7 @@ class NotebookRunner:
         self.root = root  # the repository root, importable as in a Git folder
         self.spark = spark  # creates the Spark session on first need only
         self.console = console
+        self._including: list[Path] = []  # the notebooks being run, each %run-ing the next
 
     def run(self, path: Path, dbutils: LocalDbutils) -> str | None:
         """exec the notebook; returns the value it passed to dbutils.notebook.exit, if any."""
@@ -57,19 +58,36 @@ class NotebookRunner:
         source = MAGIC_RUN.sub(lambda m: f"__mlops_run__({m.group(1)!r}, {str(path.parent)!r})", source)
         if USES_SPARK.search(source) and "spark" not in namespace:
             namespace["spark"] = self.spark()
-        exec(compile(source, str(path), "exec"), namespace)  # running the notebook is the point
+        self._including.append(path.resolve())
+        try:
+            exec(compile(source, str(path), "exec"), namespace)  # running the notebook is the point
+        finally:
+            self._including.pop()
 
     def _magic_run(self, line: str, folder: Path, namespace: dict) -> None:
-        words = shlex.split(line)
-        if len(words) != 1:
+        target = run_target(line, folder)
+        if target is None:
             raise NotImplementedError(f"'%run {line}' in {self.console.path(folder)}: only %run <path> without "
                                       "arguments runs locally")
-        target = folder / words[0]
-        if not target.suffix:
-            target = target.with_suffix(".py")
         if not target.is_file():
             raise FileNotFoundError(f"%run target {self.console.path(target)} does not exist")
+        if target.resolve() in self._including:  # it would include itself until Python's stack ran out
+            chain = self._including[self._including.index(target.resolve()):] + [target.resolve()]
+            raise RecursionError("%run cycle: " + " -> ".join(self.console.path(p) for p in chain))
         self._exec(target, namespace)
+
+
+def run_target(line: str, folder: Path) -> Path | None:
+    """The notebook that `%run <line>` in a notebook of `folder` includes (`.py` when the path has no
+    suffix), or None when the line is not one path: %run with arguments does not run locally."""
+    try:
+        words = shlex.split(line)
+    except ValueError:  # an unclosed quote
+        return None
+    if len(words) != 1:
+        return None
+    target = folder / words[0]
+    return target if target.suffix else target.with_suffix(".py")
 
 
 def display(obj: Any = None, *args: Any, **kwargs: Any) -> None:

@@ -5,7 +5,8 @@ repairs. Every job run records its tasks' values in <lakehouse>/runs/<target>/<j
 
 What a task reads is found before anything runs: `{{tasks.<task>.values.<key>}}` anywhere in the
 task, and `dbutils.jobs.taskValues.get(taskKey="<task>", key="<key>")` without a default in its
-notebook. A value that is neither given nor recorded stops the run there, with the option to pass.
+notebook or in a notebook it `%run`s. A value that is neither given nor recorded stops the run
+there, with the option to pass.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from common.env import lakehouse_dir
 from common.suggest import did_you_mean
 from localrun.bundle import BundleError
+from localrun.runner.notebooks import MAGIC_RUN, run_target
 from localrun.runner.references import DYNAMIC
 from localrun.runner.results import JobRun
 
@@ -37,7 +39,7 @@ class Need:
 
 def needs(task: dict, notebook: Path | None, skipped: set[str]) -> list[Need]:
     """The values of skipped tasks that `task` reads: {{tasks...values...}} references anywhere in
-    it, and taskValues.get calls without a default in its notebook (its own source, not %run's)."""
+    it, and taskValues.get calls without a default in its notebook and the notebooks it %runs."""
     found = []
     for text in _strings(task):
         for match in DYNAMIC.finditer(text):
@@ -62,14 +64,22 @@ def _strings(value: Any):
             yield from _strings(item)
 
 
-def _notebook_reads(path: Path) -> list[tuple[str, str]]:
-    """(taskKey, key) of each dbutils.jobs.taskValues.get call with literal names and no default.
-    A notebook that does not parse is left to fail when it runs, with its own message."""
+def _notebook_reads(path: Path, seen: set[Path] | None = None) -> list[tuple[str, str]]:
+    """(taskKey, key) of each dbutils.jobs.taskValues.get call with literal names and no default, in
+    the notebook and in those its `%run` lines include (each once). A notebook that does not parse,
+    or a %run target that is not there, is left to fail when it runs, with its own message."""
+    seen = set() if seen is None else seen
+    seen.add(path.resolve())
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
     except (OSError, SyntaxError, ValueError):
         return []
     reads = []
+    for match in MAGIC_RUN.finditer(source):
+        target = run_target(match.group(1), path.parent)
+        if target is not None and target.is_file() and target.resolve() not in seen:
+            reads += _notebook_reads(target, seen)
     for node in ast.walk(tree):
         func = getattr(node, "func", None)
         if not (isinstance(node, ast.Call) and isinstance(func, ast.Attribute) and func.attr == "get"

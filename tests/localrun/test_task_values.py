@@ -81,6 +81,26 @@ def test_a_value_neither_given_nor_recorded_stops_the_run_before_anything_runs(b
         run(bundle, "values", only_task="guess")
 
 
+def test_a_value_read_in_a_notebook_that_the_task_includes_with_percent_run_is_found_before_anything_runs(bundle):
+    notebooks = bundle / "notebooks"
+    (notebooks / "Labels.py").write_text('# Databricks notebook source\n# MAGIC %run ./Guess\n# COMMAND ----------\n'
+                                         'label = dbutils.jobs.taskValues.get(taskKey="produce", key="label")\n')
+    # Guess.py and Labels.py include each other: the check reads each once.
+    (notebooks / "Guess.py").write_text("# Databricks notebook source\n# MAGIC %run ./Labels\n")
+    with pytest.raises(BundleError) as error:
+        run(bundle, "values", only_task="guess")
+    assert str(error.value) == (
+        "Task 'guess' of job 'values' needs taskValues.get(taskKey=\"produce\", key=\"label\"), but task 'produce' "
+        "does not run (only --task guess) and no earlier run of the job on this lakehouse recorded that value: run "
+        "the whole job once, or pass --task-value produce.label=<value>")
+    assert log(bundle) == [] and not record_path("dev", "values").exists()
+    # Given the value, the task runs, and the cycle is named rather than running out of stack.
+    with pytest.raises(JobFailed, match=r"failed at task 'guess': RecursionError: %run cycle: notebooks/Guess.py -> "
+                                        r"notebooks/Labels.py -> notebooks/Guess.py \(notebooks/Guess.py line 2, raised in "
+                                        r"notebooks/Labels.py line 2\)$"):
+        run(bundle, "values", only_task="guess", task_values={"produce.label": "churn"})
+
+
 def test_task_value_options_that_name_no_task_that_is_left_out(bundle):
     for given, message in [
         ({"prodce.rows": "1"}, "--task-value prodce.rows=1: job 'values' has no task 'prodce' (did you mean "
