@@ -85,8 +85,7 @@ def evaluate_model(spec: ModelSpec, model_uri: str, data, run_name: str) -> Eval
 def validate(spark, fe, spec: ModelSpec, settings: ModelSettings, *, model_name: str, version: str,
              raw_table: str, feature_table: str, experiment_name: str, mode: str = "enabled",
              sample_fraction: float = 1.0) -> ValidationOutcome:
-    with verdict_on_error(model_name, version, mode):
-        version = str(registry.get_version(model_name, version).version)
+    with verdict_on_error(model_name, version, mode) as version:
         if mode not in RUN_MODES:
             raise ValueError(f"Unknown validation mode {mode!r} (job parameter validation_mode); modes: "
                              f"{', '.join(RUN_MODES)}")
@@ -140,14 +139,14 @@ def _judge(spark, fe, spec: ModelSpec, settings: ModelSettings, outcome: Validat
 
 
 @contextmanager
-def verdict_on_error(model_name: str, version: str, mode: str = "") -> Iterator[None]:
+def verdict_on_error(model_name: str, version: str, mode: str = "") -> Iterator[str]:
     """Whatever keeps validation from judging the version (a bad parameter, a missing table or
     artifact, a Champion that cannot be loaded) is recorded on it as the verdict ERROR, with the
     cause, and raised again: the version never goes on without a verdict. A version that is not
-    there is refused first, as itself."""
+    there is refused first, as itself. Yields the version as the registry spells it."""
     version = str(registry.get_version(model_name, version).version)
     try:
-        yield
+        yield version
     except Exception as error:
         cause = f"{type(error).__name__}: {error}".strip()
         record_verdict(ValidationOutcome(model_name, str(version), mode or "unknown", ERROR,

@@ -15,10 +15,12 @@ def features(spark, round_: int):
                                         f"CAST(id * {round_} AS DOUBLE) AS value")
 
 
+def write(spark, fe, name: str, round_: int) -> None:
+    """Round `round_`'s rows into the feature table `name`, created on the first round."""
+    write_feature_table(spark, fe, features(spark, round_), name, primary_keys=["entity_id", "feature_timestamp"],
+                        timeseries_column="feature_timestamp", description="rows of numbered rounds")
+
+
 if __name__ == "__main__":
-    spark = get_spark()
-    name, round_ = sys.argv[1], int(sys.argv[2])
-    write_feature_table(spark, feature_store_client(), features(spark, round_), name,
-                        primary_keys=["entity_id", "feature_timestamp"], timeseries_column="feature_timestamp",
-                        description="written by a test that kills it")
+    write(get_spark(), feature_store_client(), sys.argv[1], int(sys.argv[2]))
     print("written", flush=True)

@@ -14,7 +14,8 @@ import pytest
 
 from common import tables
 from conftest import ROOT
-from tests.common.feature_writer import ROWS, features
+from tests.common.feature_writer import ROWS
+from tests.common.feature_writer import write as _write
 
 pytestmark = pytest.mark.e2e  # in processes of their own, like the end-to-end tests
 
@@ -56,13 +57,6 @@ def _rounds(spark, name: str) -> set[int]:
     tables.register(spark, name)
     rows = tables.read_table(spark, name).filter("entity_id > 0").selectExpr("CAST(value / entity_id AS INT) AS r")
     return {row.r for row in rows.distinct().collect()}
-
-
-def _write(spark, fe, name: str, round_: int) -> None:
-    from common.lifecycle.features import write_feature_table
-
-    write_feature_table(spark, fe, features(spark, round_), name, primary_keys=["entity_id", "feature_timestamp"],
-                        timeseries_column="feature_timestamp", description="the next run")
 
 
 @pytest.mark.parametrize("point", list(POINTS))
