@@ -22,6 +22,7 @@ from typing import Any
 from common.env import lakehouse_dir
 from common.suggest import did_you_mean
 from localrun.bundle import BundleError
+from localrun.bundle.tree import strings
 from localrun.runner.notebooks import MAGIC_RUN, run_target
 from localrun.runner.references import DYNAMIC
 from localrun.runner.results import JobRun
@@ -41,7 +42,7 @@ def needs(task: dict, notebook: Path | None, skipped: set[str]) -> list[Need]:
     """The values of skipped tasks that `task` reads: {{tasks...values...}} references anywhere in
     it, and taskValues.get calls without a default in its notebook and the notebooks it %runs."""
     found = []
-    for text in _strings(task):
+    for text in strings(task):
         for match in DYNAMIC.finditer(text):
             parts = match.group(1).split(".")
             if len(parts) == 4 and parts[0] == "tasks" and parts[2] == "values" and parts[1] in skipped:
@@ -51,17 +52,6 @@ def needs(task: dict, notebook: Path | None, skipped: set[str]) -> list[Need]:
             found.append(Need(task["task_key"], upstream, key,
                               f"taskValues.get(taskKey=\"{upstream}\", key=\"{key}\")"))
     return list(dict.fromkeys(found))
-
-
-def _strings(value: Any):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _notebook_reads(path: Path, seen: set[Path] | None = None) -> list[tuple[str, str]]:

@@ -10,11 +10,11 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from common.suggest import closest
 from localrun.bundle import REFERENCE, KeyPath, format_key
 from localrun.bundle.notebooks import extension_hint, header_problem, notebook_tasks
+from localrun.bundle.tree import walk
 from localrun.paths import display_path
 from localrun.validate.files import BundleFile, as_dict
 from localrun.validate.problems import Problem
@@ -46,16 +46,6 @@ def semantic_problems(root: Path, files: list[BundleFile], targets: list[str], f
     return problems
 
 
-def _walk(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, path + (i,))
-
-
 def _resource_sections(data: dict) -> Iterator[tuple[KeyPath, dict]]:
     """(path, resources mapping) of a file: its top-level `resources` and each target's override."""
     yield ("resources",), as_dict(data.get("resources"))
@@ -76,7 +66,7 @@ def _target_variable_problems(f: BundleFile, declared: set[str]) -> list[Problem
 
 def _reference_problems(f: BundleFile, declared: set[str], resources: dict[str, set[str]]) -> list[Problem]:
     problems = []
-    for path, value in _walk(f.data):
+    for path, value in walk(f.data):
         if not isinstance(value, str) or "${" not in value:
             continue
         for match in REFERENCE.finditer(value):

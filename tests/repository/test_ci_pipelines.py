@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import ROOT as REPO
+from localrun.bundle.tree import strings
 
 WORKFLOWS = REPO / ".github" / "workflows"
 AZURE = REPO / ".azure" / "devops-pipelines"
@@ -582,17 +583,6 @@ NOT_A_PULL_REQUEST = "ne(variables['Build.Reason'],'PullRequest')"
 A_PULL_REQUEST = "eq(variables['Build.Reason'],'PullRequest')"
 
 
-def _strings(data):
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from _strings(value)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _strings(item)
-
-
 def stage_targets(stage: dict, templates: Path = AZURE) -> list[str]:
     """Targets a stage deploys: `bundle deploy -t X` in its jobs, job templates expanded."""
     texts = []
@@ -603,7 +593,7 @@ def stage_targets(stage: dict, templates: Path = AZURE) -> list[str]:
                 text = re.sub(r"\$\{\{\s*parameters\." + name + r"\s*\}\}", str(value), text)
             texts.append(text)
         else:
-            texts += list(_strings(job))
+            texts += list(strings(job))
     return sorted({m.group(2) for text in texts for m in DEPLOY_COMMAND.finditer(text)})
 
 
@@ -711,7 +701,7 @@ PACKAGE_SCRIPT = ".ci/package_champions.py"
 
 
 def _calls_packaging(job_or_stage: dict) -> bool:
-    return any(PACKAGE_SCRIPT in text for text in _strings(job_or_stage))
+    return any(PACKAGE_SCRIPT in text for text in strings(job_or_stage))
 
 
 def image_job_problems(workflows: dict[str, dict]) -> list[str]:
